@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { InvalidFrameError } from './errors.js';
+
+/**
+ * Frames: the body of every SQS message. A small versioned envelope around one payload.
+ * The same zod schemas validate where a frame is produced and where it is consumed, and
+ * `npm run schemas` publishes them as JSON Schema (schemas/) for producers in other
+ * languages.
+ */
+export const FRAME_VERSION = 1;
+
+const Identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - (1 to 128 characters)');
+export const SiteId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and -');
+export const Nickname = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, '1 to 64 letters, digits or _');
+const Timestamp = z.iso.datetime({ offset: true });
+
+export const NoticeSchema = z.object({
+  id: Identifier.describe('The notice id, stable for the life of the notice; shown to users as [id]'),
+  author: z.object({ id: Identifier, nickname: Nickname }),
+  text: z.string().max(20_000),
+  createdAt: Timestamp,
+  source: z.string().max(64).default('web').describe('Where the notice was posted: web, api, xmpp, ...'),
+  scope: z.enum(['public', 'private']).default('public'),
+  local: z.boolean().default(true).describe('False for notices that arrived from another site'),
+});
+export type Notice = z.infer<typeof NoticeSchema>;
+
+export const OutboundStanzaSchema = z.object({
+  id: z.string().min(1).max(256).describe('Stable stanza id derived from the business ids'),
+  to: z.string().min(3).max(3071),
+  xml: z.string().min(1).max(200_000).describe('One serialized <message/> or <presence/> stanza'),
+});
+export type OutboundStanza = z.infer<typeof OutboundStanzaSchema>;
+
+export const StanzaBatchSchema = z.object({
+  stanzas: z.array(OutboundStanzaSchema).min(1).max(1000),
+});
+
+export const InboundChatSchema = z.object({
+  from: z.string().min(3).max(3071).describe('Full JID of the sender, as the server stamped it'),
+  to: z.string().max(3071),
+  type: z.enum(['chat', 'normal', 'groupchat', 'headline', 'error']),
+  stanzaId: z.string().max(256).optional(),
+  body: z.string().max(100_000),
+  receivedAt: Timestamp,
+});
+export type InboundChat = z.infer<typeof InboundChatSchema>;
+
+function envelope<K extends string, P extends z.ZodType>(kind: K, payload: P) {
+  return z.object({
+    v: z.literal(FRAME_VERSION),
+    kind: z.literal(kind),
+    site: SiteId,
+    id: z.string().min(1).max(512).describe('Stable id of this frame, derived from business ids'),
+    ts: Timestamp,
+    payload,
+  });
+}
+
+export const NoticeFrameSchema = envelope('notice', z.object({ notice: NoticeSchema }));
+export const StanzaFrameSchema = envelope('stanzas', StanzaBatchSchema);
+export const InboundChatFrameSchema = envelope('chat-in', InboundChatSchema);
+
+export type NoticeFrame = z.infer<typeof NoticeFrameSchema>;
+export type StanzaFrame = z.infer<typeof StanzaFrameSchema>;
+export type InboundChatFrame = z.infer<typeof InboundChatFrameSchema>;
+
+/** Every frame schema by kind; also the list that `npm run schemas` publishes. */
+export const FRAME_SCHEMAS = {
+  notice: NoticeFrameSchema,
+  stanzas: StanzaFrameSchema,
+  'chat-in': InboundChatFrameSchema,
+} as const;
+export type FrameKind = keyof typeof FRAME_SCHEMAS;
+export type FrameOf<K extends FrameKind> = z.infer<(typeof FRAME_SCHEMAS)[K]>;
+
+export function makeFrame<K extends FrameKind>(
+  kind: K,
+  site: string,
+  id: string,
+  payload: FrameOf<K>['payload'],
+  now: Date = new Date(),
+): FrameOf<K> {
+  return validateFrame(kind, { v: FRAME_VERSION, kind, site, id, ts: now.toISOString(), payload });
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export function validateFrame<K extends FrameKind>(kind: K, value: unknown): FrameOf<K> {
+  const result = FRAME_SCHEMAS[kind].safeParse(value);
+  if (!result.success) throw new InvalidFrameError(`${kind} frame: ${describeIssues(result.error)}`);
+  return result.data as FrameOf<K>;
+}
+
+/**
+ * Serializes a frame for SQS. JSON.stringify already escapes C0 controls and lone
+ * surrogates; SQS also refuses U+FFFE and U+FFFF, so those are escaped too.
+ */
+export function encodeFrame(frame: FrameOf<FrameKind>): string {
+  return JSON.stringify(frame).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+/** Parses and validates a message body; throws InvalidFrameError with the reason. */
+export function decodeFrame<K extends FrameKind>(kind: K, body: string): FrameOf<K> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    throw new InvalidFrameError(`body is not JSON (${(error as Error).message})`, { cause: error });
+  }
+  return validateFrame(kind, value);
+}

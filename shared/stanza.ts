@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+import type { Notice, OutboundStanza } from './frames.js';
+import { escapeXml } from './xml.js';
+
+/**
+ * Rendering of outbound stanzas (RFC 6121 §5 chat messages). Text is escaped once and
+ * stripped of characters XML forbids, so a notice can never break the relay's stream.
+ */
+
+/** StatusNet's plain body for a notice: `nick: text [id]`. */
+export function noticeBody(notice: Notice): string {
+  return `${notice.author.nickname}: ${notice.text} [${notice.id}]`;
+}
+
+/** A stable stanza id for (kind, business id, recipient), so redeliveries can be recognised. */
+export function stanzaId(kind: string, businessId: string, recipient: string): string {
+  const digest = createHash('sha256').update(recipient).digest('base64url').slice(0, 16);
+  return `${kind}-${businessId}-${digest}`;
+}
+
+export function chatMessage(to: string, id: string, body: string): OutboundStanza {
+  return {
+    id,
+    to,
+    xml: `<message type="chat" to="${escapeXml(to)}" id="${escapeXml(id)}"><body>${escapeXml(body)}</body></message>`,
+  };
+}
+
+export function renderNoticeMessage(site: string, notice: Notice, recipientJid: string): OutboundStanza {
+  return chatMessage(recipientJid, stanzaId(`${site}.notice`, notice.id, recipientJid), noticeBody(notice));
+}

@@ -1,0 +1,54 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * One table, plain SDK (lib-dynamodb). Every item has a string partition key `pk` and
+ * sort key `sk`; keys start with the site so one table serves several sites.
+ *
+ * | item                | pk                          | sk                     |
+ * |---------------------|-----------------------------|------------------------|
+ * | user profile        | `<site>#USER#<id>`          | `PROFILE`              |
+ * | nickname -> user    | `<site>#NICK#<nickname>`    | `NICK`                 |
+ * | confirmed JID -> user| `<site>#JID#<bare jid>`    | `JID`                  |
+ * | subscriber of author| `<site>#USER#<authorId>`    | `SUBSCRIBER#<userId>`  |
+ * | subscription of user| `<site>#USER#<userId>`      | `SUBSCRIPTION#<authorId>` |
+ * | notice              | `<site>#NOTICE#<id>`        | `NOTICE`               |
+ * | notice id sequence  | `<site>#SEQ`                | `notice`               |
+ *
+ * Access patterns: user by id (GetItem), by nickname and by JID (GetItem on the index
+ * item, then the profile), subscribers of an author (Query on the author's partition,
+ * `begins_with(sk, 'SUBSCRIBER#')`, paged), notice by id (GetItem), next notice id
+ * (UpdateItem ADD). Uniqueness (nickname, JID, notice id) uses conditional puts, which
+ * the embedded emulator supports (it has no transactions).
+ */
+export const keys = {
+  user: (site: string, id: string) => ({ pk: `${site}#USER#${id}`, sk: 'PROFILE' }),
+  nickname: (site: string, nickname: string) => ({ pk: `${site}#NICK#${nickname.toLowerCase()}`, sk: 'NICK' }),
+  jid: (site: string, bareJid: string) => ({ pk: `${site}#JID#${bareJid}`, sk: 'JID' }),
+  subscriber: (site: string, authorId: string, subscriberId: string) => ({
+    pk: `${site}#USER#${authorId}`,
+    sk: `SUBSCRIBER#${subscriberId}`,
+  }),
+  subscription: (site: string, subscriberId: string, authorId: string) => ({
+    pk: `${site}#USER#${subscriberId}`,
+    sk: `SUBSCRIPTION#${authorId}`,
+  }),
+  notice: (site: string, id: string) => ({ pk: `${site}#NOTICE#${id}`, sk: 'NOTICE' }),
+  noticeSequence: (site: string) => ({ pk: `${site}#SEQ`, sk: 'notice' }),
+};
+
+export const SUBSCRIBER_PREFIX = 'SUBSCRIBER#';
+
+export function tableDefinition(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+  };
+}
