@@ -21,7 +21,8 @@ export function parseJid(input: string): Jid | undefined {
   const at = bare.indexOf('@');
   const local = at === -1 ? '' : bare.slice(0, at);
   const domain = at === -1 ? bare : bare.slice(at + 1);
-  if (at !== -1 && (local.length === 0 || local.length > 1023 || LOCALPART_FORBIDDEN.test(local))) return undefined;
+  if (at !== -1 && (local.length === 0 || local.length > 1023 || LOCALPART_FORBIDDEN.test(local)))
+    return undefined;
   if (!/^[^\s@/]{1,1023}$/.test(domain) || domain.startsWith('.') || domain.endsWith('..')) return undefined;
   return resource === undefined ? { local, domain } : { local, domain, resource };
 }
@@ -29,7 +30,7 @@ export function parseJid(input: string): Jid | undefined {
 /** The case-folded bare JID (`user@domain`), or undefined when the input is malformed. */
 export function bareJid(input: string): string | undefined {
   const jid = parseJid(input.trim());
-  if (!jid || !jid.local) return undefined;
+  if (!jid?.local) return undefined;
   const domain = jid.domain.toLowerCase().replace(/\.$/, '');
   return `${jid.local.toLowerCase()}@${domain}`;
 }

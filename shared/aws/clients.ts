@@ -27,7 +27,9 @@ export function createSqsClient(endpoints: AwsEndpoints): SQSClient {
 export function createDocumentClient(endpoints: AwsEndpoints): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: endpoints.region,
-    ...(endpoints.dynamoEndpoint ? { endpoint: endpoints.dynamoEndpoint, credentials: LOCAL_CREDENTIALS } : {}),
+    ...(endpoints.dynamoEndpoint
+      ? { endpoint: endpoints.dynamoEndpoint, credentials: LOCAL_CREDENTIALS }
+      : {}),
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -7,8 +7,8 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Notice, NoticeSchema } from '../frames.js';
 import { PermanentError, TransientError } from '../errors.js';
+import { type Notice, NoticeSchema } from '../frames.js';
 import { keys, SUBSCRIBER_PREFIX } from './table.js';
 import type { Page, Store, User } from './types.js';
 
@@ -50,21 +50,27 @@ export class DynamoStore implements Store {
   }
 
   async getUser(site: string, id: string): Promise<User | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.user(site, id) }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.user(site, id) }),
+    );
     return Item ? toUser(Item) : undefined;
   }
 
   async getUsers(site: string, ids: readonly string[]): Promise<User[]> {
     const users: User[] = [];
     for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = ids.slice(start, start + BATCH_GET_LIMIT).map((id) => keys.user(site, id));
+      let pending: Record<string, unknown>[] = ids
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((id) => keys.user(site, id));
       for (let round = 0; pending.length > 0; round++) {
-        if (round === MAX_BATCH_GET_ROUNDS) throw new TransientError(`${pending.length} users left unread after retries`);
+        if (round === MAX_BATCH_GET_ROUNDS)
+          throw new TransientError(`${pending.length} users left unread after retries`);
         const result = await this.db.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) users.push(toUser(item));
-        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        pending =
+          (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
         if (pending.length > 0) await backoff(round);
       }
     }
@@ -97,7 +103,12 @@ export class DynamoStore implements Store {
     );
   }
 
-  async listSubscribers(site: string, authorId: string, cursor?: string, limit = 1000): Promise<Page<string>> {
+  async listSubscribers(
+    site: string,
+    authorId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<string>> {
     const { pk } = keys.user(site, authorId);
     const result = await this.db.send(
       new QueryCommand({
@@ -131,7 +142,9 @@ export class DynamoStore implements Store {
   }
 
   async getNotice(site: string, id: string): Promise<Notice | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.notice(site, id) }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.notice(site, id) }),
+    );
     return Item ? NoticeSchema.parse(Item.notice) : undefined;
   }
 
@@ -147,6 +160,28 @@ export class DynamoStore implements Store {
       }),
     );
     return String(Attributes?.value);
+  }
+
+  async rememberFirst(site: string, key: string, value: string, ttlSeconds: number): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.idempotency(site, key), value, expiresAt: now + ttlSeconds },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      return value;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.idempotency(site, key), ConsistentRead: true }),
+      );
+      if (!Item) throw new TransientError(`idempotency record ${key} vanished; retry`);
+      return String(Item.value);
+    }
   }
 
   private async followIndex(key: { pk: string; sk: string }, site: string): Promise<User | undefined> {

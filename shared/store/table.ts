@@ -13,16 +13,22 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | subscription of user| `<site>#USER#<userId>`      | `SUBSCRIPTION#<authorId>` |
  * | notice              | `<site>#NOTICE#<id>`        | `NOTICE`               |
  * | notice id sequence  | `<site>#SEQ`                | `notice`               |
+ * | idempotency record  | `<site>#IDEM#<key>`         | `IDEM`                 |
  *
  * Access patterns: user by id (GetItem), by nickname and by JID (GetItem on the index
  * item, then the profile), subscribers of an author (Query on the author's partition,
  * `begins_with(sk, 'SUBSCRIBER#')`, paged), notice by id (GetItem), next notice id
- * (UpdateItem ADD). Uniqueness (nickname, JID, notice id) uses conditional puts, which
+ * (UpdateItem ADD), idempotency record (conditional put; `expiresAt` is the TTL
+ * attribute in AWS, and reads treat expired records as absent because the emulator has
+ * no TTL). Uniqueness (nickname, JID, notice id) uses conditional puts, which
  * the embedded emulator supports (it has no transactions).
  */
 export const keys = {
   user: (site: string, id: string) => ({ pk: `${site}#USER#${id}`, sk: 'PROFILE' }),
-  nickname: (site: string, nickname: string) => ({ pk: `${site}#NICK#${nickname.toLowerCase()}`, sk: 'NICK' }),
+  nickname: (site: string, nickname: string) => ({
+    pk: `${site}#NICK#${nickname.toLowerCase()}`,
+    sk: 'NICK',
+  }),
   jid: (site: string, bareJid: string) => ({ pk: `${site}#JID#${bareJid}`, sk: 'JID' }),
   subscriber: (site: string, authorId: string, subscriberId: string) => ({
     pk: `${site}#USER#${authorId}`,
@@ -34,6 +40,7 @@ export const keys = {
   }),
   notice: (site: string, id: string) => ({ pk: `${site}#NOTICE#${id}`, sk: 'NOTICE' }),
   noticeSequence: (site: string) => ({ pk: `${site}#SEQ`, sk: 'notice' }),
+  idempotency: (site: string, key: string) => ({ pk: `${site}#IDEM#${key}`, sk: 'IDEM' }),
 };
 
 export const SUBSCRIBER_PREFIX = 'SUBSCRIBER#';

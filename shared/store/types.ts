@@ -35,4 +35,10 @@ export interface Store {
   getNotice(site: string, id: string): Promise<Notice | undefined>;
   /** Allocates the next notice id of a site (StatusNet's notice ids are a sequence). */
   nextNoticeId(site: string): Promise<string>;
+
+  /**
+   * Idempotency record: stores `value` under `key` unless a live record exists, and
+   * returns whichever value is stored. Expired records count as absent.
+   */
+  rememberFirst(site: string, key: string, value: string, ttlSeconds: number): Promise<string>;
 }

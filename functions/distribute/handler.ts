@@ -1,0 +1,13 @@
+import { decodeFrame } from '../../shared/frames.js';
+import { createHandlerRuntime, readHandlerConfig } from '../../shared/lambda/runtime.js';
+import { sqsBatchHandler } from '../../shared/lambda/sqs-batch.js';
+import { distributeNotice } from './distribute.js';
+
+const runtime = createHandlerRuntime('distribute', readHandlerConfig(process.env, ['im-notify']));
+
+export const handler = sqsBatchHandler({
+  ...runtime,
+  recordHandler: async (record) => {
+    await distributeNotice(decodeFrame('notice', record.body), runtime);
+  },
+});
