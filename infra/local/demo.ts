@@ -1,0 +1,36 @@
+import type { Store, User } from '../../shared/store/types.js';
+
+/**
+ * Demo data for the local stack: three users with confirmed IM addresses, following each
+ * other so a notice by alice reaches bob and carol, and one by bob reaches alice.
+ */
+export const DEMO_SITE = 'local';
+export const DEMO_NICKNAMES = ['alice', 'bob', 'carol'] as const;
+export type DemoNickname = (typeof DEMO_NICKNAMES)[number];
+
+const IDS: Record<DemoNickname, string> = { alice: '1', bob: '2', carol: '3' };
+/** subscriber follows author */
+const FOLLOWS: readonly [subscriber: DemoNickname, author: DemoNickname][] = [
+  ['bob', 'alice'],
+  ['carol', 'alice'],
+  ['alice', 'bob'],
+];
+
+export function demoUsers(site: string, domain: string): User[] {
+  return DEMO_NICKNAMES.map((nickname) => ({
+    site,
+    id: IDS[nickname],
+    nickname,
+    notify: true,
+    im: { jid: `${nickname}@${domain}`, confirmed: true },
+  }));
+}
+
+/** Idempotent: the same users and follows on every start. */
+export async function seedDemo(store: Store, options: { site?: string; domain: string }): Promise<User[]> {
+  const site = options.site ?? DEMO_SITE;
+  const users = demoUsers(site, options.domain);
+  for (const user of users) await store.putUser(user);
+  for (const [subscriber, author] of FOLLOWS) await store.follow(site, IDS[subscriber], IDS[author]);
+  return users;
+}
