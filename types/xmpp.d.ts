@@ -1,6 +1,7 @@
 // Minimal declarations for the parts of xmpp.js 0.14 this project uses. Written by hand:
 // the DefinitelyTyped package lags the library and we want only what we call.
 declare module '@xmpp/xml' {
+  import { EventEmitter } from 'node:events';
   export class Element {
     name: string;
     attrs: Record<string, string | undefined>;
@@ -15,6 +16,12 @@ declare module '@xmpp/xml' {
   }
   export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: (Element | string)[]): Element;
   export default xml;
+
+  /** The streaming parser: emits `start` (the root), `element` (each closed child of the root), `end`, `error`. */
+  export class Parser extends EventEmitter {
+    write(data: string): void;
+    end(data?: string): void;
+  }
 }
 
 declare module '@xmpp/xml/lib/parse.js' {
@@ -37,6 +44,8 @@ declare module '@xmpp/client' {
 
   export interface Reconnect extends EventEmitter {
     delay: number;
+    /** Connects and opens the stream once (what the built-in scheduler calls after `delay`). */
+    reconnect(): Promise<void>;
     start(): void;
     stop(): void;
   }
