@@ -15,7 +15,8 @@ export function exitOf(child: ChildProcess): Promise<Exit> {
       resolve({ code: child.exitCode, signal: child.signalCode });
       return;
     }
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'close' comes after 'exit' once the child's stdio is drained, so no output line is lost.
+    child.once('close', (code, signal) => resolve({ code, signal }));
     // A spawn failure (ENOENT) emits 'error' and no 'exit'.
     child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: null }));
   });

@@ -10,7 +10,7 @@ import type { LocalStack, StackPorts } from './stack.js';
 /**
  * `npm start`: the local stack in the foreground, its data in `.noticeflow/`. Prints
  * `noticeflow: ready` once everything is up and writes `.noticeflow/local.json` for the CLI;
- * Ctrl-C or SIGTERM stops everything and removes that file.
+ * Ctrl-C, SIGTERM or SIGHUP stops everything and removes that file.
  *
  * Environment: NOTICEFLOW_RELAY=process|none, NOTICEFLOW_LOG_LEVEL (default WARN; also
  * POWERTOOLS_LOG_LEVEL), NOTICEFLOW_SQS_PORT, NOTICEFLOW_DYNAMODB_PORT, NOTICEFLOW_XMPP_PORT,
@@ -18,6 +18,7 @@ import type { LocalStack, StackPorts } from './stack.js';
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA_DIR = join(ROOT, '.noticeflow');
+const DUPLICATE_SIGNAL_MS = 1000;
 
 async function main(): Promise<number> {
   quietSqliteWarning();
@@ -47,17 +48,20 @@ async function main(): Promise<number> {
   removeLocalInfo(DATA_DIR);
 
   const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-    let signals = 0;
+    let first = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      signals += 1;
-      if (signals > 1) {
-        console.error('noticeflow: second signal, exiting without cleanup');
+      // npm and tsx forward the signal the terminal already sent us: duplicates come within
+      // milliseconds. A person pressing Ctrl-C again later means "stop waiting".
+      if (first && Date.now() - first > DUPLICATE_SIGNAL_MS) {
+        console.error('noticeflow: second interrupt, exiting without cleanup');
         process.exit(130);
       }
+      first ||= Date.now();
       resolve(signal);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal);
   });
 
   const started = Date.now();

@@ -93,17 +93,23 @@ export async function startProsody(options: ProsodyOptions): Promise<Prosody> {
   const out = openSync(paths.stdout, 'w');
   let child: ChildProcess;
   try {
-    // detached: false keeps Prosody in our process group, so Ctrl-C reaches it too.
+    // Its own process group: a terminal's Ctrl-C reaches every process of the foreground
+    // group at once, and Prosody would vanish while the relay is still closing its session.
+    // The stack stops it last instead; if we exit any other way it is killed on 'exit', and a
+    // leftover from a SIGKILL is stopped by the next start (stopStaleProsody).
     child = spawn('prosody', ['-F', '--config', paths.config], {
       stdio: ['ignore', out, out],
-      detached: false,
+      detached: true,
     });
   } finally {
     closeSync(out);
   }
   const exited = exitOf(child);
+  const killOnExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnExit);
   const stop = async () => {
     await terminate(child, exited, STOP_GRACE_MS);
+    process.off('exit', killOnExit);
   };
 
   try {

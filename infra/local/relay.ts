@@ -46,6 +46,8 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     detached: false,
   });
   const exited = exitOf(child);
+  const killOnExit = () => child.kill('SIGTERM');
+  process.on('exit', killOnExit);
   const tail: string[] = [];
   let stopping = false;
   let online: () => void = () => {};
@@ -67,6 +69,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   const stop = async () => {
     stopping = true;
     await terminate(child, exited, options.stopGraceMs ?? 10_000);
+    process.off('exit', killOnExit);
   };
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
