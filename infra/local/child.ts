@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /** Lifecycle helpers for the child processes of the local stack (Prosody, the relay). */
@@ -57,5 +58,31 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Stops a process left over from a run that was killed with SIGKILL (its children outlive
+ * it): the pid in `pidfile`, but only if its command line contains `marker`.
+ */
+export async function stopStale(pidfile: string, marker: string, graceMs = 5000): Promise<void> {
+  if (!existsSync(pidfile)) return;
+  const pid = Number(readFileSync(pidfile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return;
+  }
+  if (!cmdline.includes(marker)) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { describeExit, type Exit, exitOf, isAlive, terminate } from './child.js';
+import { describeExit, type Exit, exitOf, terminate } from './child.js';
 import { canConnect } from './net.js';
 
 /**
@@ -85,7 +85,6 @@ export async function startProsody(options: ProsodyOptions): Promise<Prosody> {
   mkdirSync(paths.data, { recursive: true });
   // An empty certificates folder spares an error line in the log.
   mkdirSync(paths.certs, { recursive: true });
-  await stopStaleProsody(paths.pidfile, paths.config);
 
   writeFileSync(paths.config, renderConfig({ ...options, domain, componentDomain, secret, paths }));
   writeAccounts(paths.data, domain, options.accounts);
@@ -96,7 +95,7 @@ export async function startProsody(options: ProsodyOptions): Promise<Prosody> {
     // Its own process group: a terminal's Ctrl-C reaches every process of the foreground
     // group at once, and Prosody would vanish while the relay is still closing its session.
     // The stack stops it last instead; if we exit any other way it is killed on 'exit', and a
-    // leftover from a SIGKILL is stopped by the next start (stopStaleProsody).
+    // leftover from a SIGKILL is stopped by the next start of the stack.
     child = spawn('prosody', ['-F', '--config', paths.config], {
       stdio: ['ignore', out, out],
       detached: true,
@@ -212,29 +211,6 @@ async function waitUntilListening(exited: Promise<Exit>, ports: number[], tail: 
     if (open.every(Boolean)) return;
     if (Date.now() > deadline)
       throw new Error(`prosody did not open ports ${ports.join(', ')} in time:\n${tail()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** A Prosody left over from a run that was killed (SIGKILL leaves children behind). */
-async function stopStaleProsody(pidfile: string, config: string): Promise<void> {
-  if (!existsSync(pidfile)) return;
-  const pid = Number(readFileSync(pidfile, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
-  let cmdline = '';
-  try {
-    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return;
-  }
-  if (!cmdline.includes(config)) return;
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + STOP_GRACE_MS;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
-      break;
-    }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,6 +26,8 @@ export interface RelayOptions {
   readonly write?: (line: string) => void;
   readonly readyTimeoutMs?: number;
   readonly stopGraceMs?: number;
+  /** Where the relay's pid is kept, so a start after a SIGKILL can stop the leftover (stopStale). */
+  readonly pidFile?: string;
 }
 
 const TAIL_LINES = 40;
@@ -39,12 +41,15 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
   }
   const write = options.write ?? console.log;
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  // Its own process group, like Prosody: the terminal's Ctrl-C (and npm's forwarded copy)
+  // reach only the stack, which then stops the relay first, once, while Prosody is still up.
   const child = spawn(process.execPath, ['--import', tsx, entry], {
     cwd: options.rootDir,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: false,
+    detached: true,
   });
+  if (options.pidFile && child.pid) writeFileSync(options.pidFile, `${child.pid}\n`);
   const exited = exitOf(child);
   const killOnExit = () => child.kill('SIGTERM');
   process.on('exit', killOnExit);
@@ -70,6 +75,7 @@ export async function startRelay(options: RelayOptions): Promise<RelayProcess> {
     stopping = true;
     await terminate(child, exited, options.stopGraceMs ?? 10_000);
     process.off('exit', killOnExit);
+    if (options.pidFile) rmSync(options.pidFile, { force: true });
   };
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;

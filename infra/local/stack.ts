@@ -3,6 +3,7 @@ import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.
 import { describeError } from '../../shared/errors.js';
 import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { QUEUE_NAMES, type QueueName, queueUrlEnvName } from '../../shared/topology.js';
+import { stopStale } from './child.js';
 import { DEMO_NICKNAMES, DEMO_SITE, seedDemo } from './demo.js';
 import { startEmulators } from './emulators.js';
 import { type HarnessBinding, startHarness } from './harness.js';
@@ -11,7 +12,7 @@ import { consoleLogger, type LocalLogger, type LogLevel } from './log.js';
 import { assertPortsFree, freePort } from './net.js';
 import { ensureProsodyInstalled, startProsody } from './prosody.js';
 import { provision } from './provision.js';
-import { startRelay } from './relay.js';
+import { RELAY_ENTRY, startRelay } from './relay.js';
 import { loadOrCreateSecrets } from './secrets.js';
 
 /**
@@ -71,6 +72,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const wanted = { ...DEFAULT_PORTS, ...options.ports };
 
   ensureProsodyInstalled((line) => logger.warn(line));
+  // A run that was SIGKILLed leaves its children behind, holding their ports.
+  const prosodyDir = join(options.dataDir, 'prosody');
+  await stopStale(join(prosodyDir, 'prosody.pid'), join(prosodyDir, 'prosody.cfg.lua'));
+  await stopStale(join(options.dataDir, 'relay.pid'), join(REPO_ROOT, RELAY_ENTRY));
   await assertPortsFree({
     SQS: wanted.sqs,
     DynamoDB: wanted.dynamo,
@@ -116,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const c2sPort = wanted.c2s || (await freePort());
     const componentPort = wanted.component || (await freePort());
     const prosody = await startProsody({
-      dataDir: join(options.dataDir, 'prosody'),
+      dataDir: prosodyDir,
       c2sPort,
       componentPort,
       domain,
@@ -146,6 +151,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           password: password(BOT),
         }),
         readyTimeoutMs: options.relayReadyTimeoutMs,
+        pidFile: join(options.dataDir, 'relay.pid'),
       });
       stops.push({ name: 'relay', stop: relay.stop });
     }
