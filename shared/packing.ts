@@ -1,4 +1,5 @@
 import type { OutboundStanza } from './frames.js';
+import { groupBySize } from './grouping.js';
 
 /**
  * Packs rendered stanzas into groups for one output message each: fewer SQS requests per
@@ -13,21 +14,13 @@ export interface PackingLimits {
 
 export const DEFAULT_PACKING: PackingLimits = { maxStanzas: 50, maxBytes: 200 * 1024 };
 
-export function packStanzas(stanzas: readonly OutboundStanza[], limits: PackingLimits = DEFAULT_PACKING) {
-  const groups: OutboundStanza[][] = [];
-  let current: OutboundStanza[] = [];
-  let bytes = 0;
-  for (const stanza of stanzas) {
-    // JSON escaping can grow a string; count the encoded form.
-    const size = Buffer.byteLength(JSON.stringify(stanza));
-    if (current.length > 0 && (current.length === limits.maxStanzas || bytes + size > limits.maxBytes)) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(stanza);
-    bytes += size;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
+export function packStanzas(
+  stanzas: readonly OutboundStanza[],
+  limits: PackingLimits = DEFAULT_PACKING,
+): OutboundStanza[][] {
+  // JSON escaping can grow a string; count the encoded form.
+  return groupBySize(stanzas, (stanza) => Buffer.byteLength(JSON.stringify(stanza)), {
+    maxItems: limits.maxStanzas,
+    maxBytes: limits.maxBytes,
+  });
 }

@@ -1,6 +1,7 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PartialSendError } from './errors.js';
 import { encodeFrame, type FrameKind, type FrameOf } from './frames.js';
+import { groupBySize } from './grouping.js';
 import type { QueueName } from './topology.js';
 
 /** What handlers need from SQS: put frames on a named queue. */
@@ -50,19 +51,8 @@ export class SqsFrameSender implements FrameSender {
 
 /** Groups message bodies into SendMessageBatch-sized chunks (entry count and total bytes). */
 export function chunkBodies(bodies: readonly string[]): string[][] {
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const body of bodies) {
-    const size = Buffer.byteLength(body);
-    if (current.length > 0 && (current.length === MAX_BATCH_ENTRIES || bytes + size > MAX_BATCH_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(body);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
+  return groupBySize(bodies, (body) => Buffer.byteLength(body), {
+    maxItems: MAX_BATCH_ENTRIES,
+    maxBytes: MAX_BATCH_BYTES,
+  });
 }

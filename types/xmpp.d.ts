@@ -14,7 +14,11 @@ declare module '@xmpp/xml' {
     append(...children: (Element | string)[]): Element;
     toString(): string;
   }
-  export function xml(name: string, attrs?: Record<string, string | undefined> | null, ...children: (Element | string)[]): Element;
+  export function xml(
+    name: string,
+    attrs?: Record<string, string | undefined> | null,
+    ...children: (Element | string)[]
+  ): Element;
   export default xml;
 
   /** The streaming parser: emits `start` (the root), `element` (each closed child of the root), `end`, `error`. */
@@ -30,8 +34,8 @@ declare module '@xmpp/xml/lib/parse.js' {
 }
 
 declare module '@xmpp/client' {
-  import type { Element } from '@xmpp/xml';
   import type { EventEmitter } from 'node:events';
+  import type { Element } from '@xmpp/xml';
 
   export interface StreamManagement extends EventEmitter {
     enabled: boolean;
@@ -69,7 +73,10 @@ declare module '@xmpp/client' {
     resource?: string;
     username?: string;
     password?: string;
-    credentials?: (authenticate: (credentials: object, mechanism: string) => Promise<void>, mechanisms: string[]) => Promise<void>;
+    credentials?: (
+      authenticate: (credentials: object, mechanism: string) => Promise<void>,
+      mechanisms: string[],
+    ) => Promise<void>;
   }
 
   export function client(options: ClientOptions): Client;

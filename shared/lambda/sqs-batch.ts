@@ -22,6 +22,7 @@ export function sqsBatchHandler(options: { logger: Logger; metrics: Metrics; rec
   const loggedRecordHandler = async (record: SQSRecord): Promise<void> => {
     try {
       await recordHandler(record);
+      metrics.addMetric('RecordProcessed', MetricUnit.Count, 1);
     } catch (error) {
       metrics.addMetric(isPermanent(error) ? 'RecordRejected' : 'RecordFailed', MetricUnit.Count, 1);
       logger.error('record failed', {
