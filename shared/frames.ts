@@ -16,6 +16,11 @@ export const SiteId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase l
 export const Nickname = z.string().regex(/^[A-Za-z0-9_]{1,64}$/, '1 to 64 letters, digits or _');
 const Timestamp = z.iso.datetime({ offset: true });
 
+const NoticeRef = z.object({
+  id: Identifier,
+  author: z.object({ id: Identifier, nickname: Nickname }),
+});
+
 export const NoticeSchema = z.object({
   id: Identifier.describe('The notice id, stable for the life of the notice; shown to users as [id]'),
   author: z.object({ id: Identifier, nickname: Nickname }),
@@ -24,6 +29,18 @@ export const NoticeSchema = z.object({
   source: z.string().max(64).default('web').describe('Where the notice was posted: web, api, xmpp, ...'),
   scope: z.enum(['public', 'private']).default('public'),
   local: z.boolean().default(true).describe('False for notices that arrived from another site'),
+  inReplyTo: NoticeRef.optional().describe('The notice this one replies to'),
+  repeatOf: NoticeRef.optional().describe('For a repeat: the original notice'),
+  mentions: z
+    .array(Nickname)
+    .max(100)
+    .optional()
+    .describe('Nicknames addressed with @; derived from the text when absent'),
+  groups: z
+    .array(Nickname)
+    .max(20)
+    .optional()
+    .describe('Group nicknames addressed with !; derived from the text when absent'),
 });
 export type Notice = z.infer<typeof NoticeSchema>;
 
@@ -60,16 +77,34 @@ function envelope<K extends string, P extends z.ZodType>(kind: K, payload: P) {
 }
 
 export const NoticeFrameSchema = envelope('notice', z.object({ notice: NoticeSchema }));
+/**
+ * A continuation of a large fan-out: which audience (stage) and where in it (cursor) the
+ * next invocation carries on, so no invocation grows with the audience.
+ */
+export const FanoutFrameSchema = envelope(
+  'fanout',
+  z.object({
+    notice: NoticeSchema,
+    stage: z.enum(['direct', 'subscribers', 'groups']),
+    /** Index into the notice's groups, for the `groups` stage. */
+    group: z.number().int().min(0).default(0),
+    cursor: z.string().max(1024).optional(),
+    /** Sequence number of this page within the fan-out; part of every id derived from it. */
+    page: z.number().int().min(0),
+  }),
+);
 export const StanzaFrameSchema = envelope('stanzas', StanzaBatchSchema);
 export const InboundChatFrameSchema = envelope('chat-in', InboundChatSchema);
 
 export type NoticeFrame = z.infer<typeof NoticeFrameSchema>;
+export type FanoutFrame = z.infer<typeof FanoutFrameSchema>;
 export type StanzaFrame = z.infer<typeof StanzaFrameSchema>;
 export type InboundChatFrame = z.infer<typeof InboundChatFrameSchema>;
 
 /** Every frame schema by kind; also the list that `npm run schemas` publishes. */
 export const FRAME_SCHEMAS = {
   notice: NoticeFrameSchema,
+  fanout: FanoutFrameSchema,
   stanzas: StanzaFrameSchema,
   'chat-in': InboundChatFrameSchema,
 } as const;

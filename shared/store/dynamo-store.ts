@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { PermanentError, TransientError } from '../errors.js';
 import { type Notice, NoticeSchema } from '../frames.js';
+import { type SiteSettings, SiteSettingsSchema } from '../site-settings.js';
 import { keys, SUBSCRIBER_PREFIX } from './table.js';
 import type { Page, Store, User } from './types.js';
 
@@ -23,6 +24,22 @@ export class DynamoStore implements Store {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  async getSiteSettings(site: string): Promise<SiteSettings | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.siteSettings(site) }),
+    );
+    return Item ? SiteSettingsSchema.parse(Item.settings) : undefined;
+  }
+
+  async putSiteSettings(site: string, settings: SiteSettings): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.siteSettings(site), settings: SiteSettingsSchema.parse(settings) },
+      }),
+    );
+  }
 
   async putUser(user: User): Promise<void> {
     const owner = { ':id': user.id };

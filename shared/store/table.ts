@@ -14,6 +14,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | notice              | `<site>#NOTICE#<id>`        | `NOTICE`               |
  * | notice id sequence  | `<site>#SEQ`                | `notice`               |
  * | idempotency record  | `<site>#IDEM#<key>`         | `IDEM`                 |
+ * | site settings       | `<site>#SITE`               | `SETTINGS`             |
  *
  * Access patterns: user by id (GetItem), by nickname and by JID (GetItem on the index
  * item, then the profile), subscribers of an author (Query on the author's partition,
@@ -40,6 +41,7 @@ export const keys = {
   }),
   notice: (site: string, id: string) => ({ pk: `${site}#NOTICE#${id}`, sk: 'NOTICE' }),
   noticeSequence: (site: string) => ({ pk: `${site}#SEQ`, sk: 'notice' }),
+  siteSettings: (site: string) => ({ pk: `${site}#SITE`, sk: 'SETTINGS' }),
   idempotency: (site: string, key: string) => ({ pk: `${site}#IDEM#${key}`, sk: 'IDEM' }),
 };
 

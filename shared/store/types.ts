@@ -1,4 +1,5 @@
 import type { Notice } from '../frames.js';
+import type { SiteSettings, SiteSettingsSource } from '../site-settings.js';
 
 /** A user of the site, with the IM settings this system needs. */
 export interface User {
@@ -18,7 +19,9 @@ export interface Page<T> {
 }
 
 /** The DynamoDB access this system needs, named for what it is used for. */
-export interface Store {
+export interface Store extends SiteSettingsSource {
+  putSiteSettings(site: string, settings: SiteSettings): Promise<void>;
+
   putUser(user: User): Promise<void>;
   getUser(site: string, id: string): Promise<User | undefined>;
   getUsers(site: string, ids: readonly string[]): Promise<User[]>;

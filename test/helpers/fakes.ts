@@ -1,5 +1,6 @@
 import type { FrameKind, FrameOf, Notice } from '../../shared/frames.js';
 import type { FrameSender } from '../../shared/queue.js';
+import type { SiteSettings } from '../../shared/site-settings.js';
 import type { Page, Store, User } from '../../shared/store/types.js';
 import type { QueueName } from '../../shared/topology.js';
 
@@ -9,7 +10,15 @@ export class MemoryStore implements Store {
   readonly subscribers = new Map<string, string[]>();
   readonly notices = new Map<string, Notice>();
   readonly remembered = new Map<string, string>();
+  readonly settings = new Map<string, SiteSettings>();
   private sequence = 0;
+
+  async getSiteSettings(site: string): Promise<SiteSettings | undefined> {
+    return this.settings.get(site);
+  }
+  async putSiteSettings(site: string, settings: SiteSettings): Promise<void> {
+    this.settings.set(site, settings);
+  }
 
   async putUser(user: User): Promise<void> {
     this.users.set(`${user.site}/${user.id}`, user);
