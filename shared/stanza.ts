@@ -5,11 +5,16 @@ import { escapeXml } from './xml.js';
 /**
  * Rendering of outbound stanzas (RFC 6121 §5 chat messages). Text is escaped once and
  * stripped of characters XML forbids, so a notice can never break the relay's stream.
+ * A notice's full stanza (XHTML-IM, Atom, size cap) is rendered by shared/render/.
  */
 
-/** StatusNet's plain body for a notice: `nick: text [id]`. */
+/**
+ * StatusNet's plain body for a notice: `nick: text [id]`, or GNU social's
+ * `nick => parentnick: text [id]` for a reply (statusnet.md §2.3).
+ */
 export function noticeBody(notice: Notice): string {
-  return `${notice.author.nickname}: ${notice.text} [${notice.id}]`;
+  const parent = notice.inReplyTo ? ` => ${notice.inReplyTo.author.nickname}` : '';
+  return `${notice.author.nickname}${parent}: ${notice.text} [${notice.id}]`;
 }
 
 /** A stable stanza id for (kind, business id, recipient), so redeliveries can be recognised. */
@@ -26,6 +31,10 @@ export function chatMessage(to: string, id: string, body: string): OutboundStanz
   };
 }
 
+/**
+ * A body-only notice message.
+ * @deprecated use renderNoticeStanza (shared/render/notice-stanza.ts): XHTML-IM, Atom and the size cap.
+ */
 export function renderNoticeMessage(site: string, notice: Notice, recipientJid: string): OutboundStanza {
   return chatMessage(recipientJid, stanzaId(`${site}.notice`, notice.id, recipientJid), noticeBody(notice));
 }
