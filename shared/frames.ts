@@ -135,11 +135,21 @@ export function validateFrame<K extends FrameKind>(kind: K, value: unknown): Fra
 }
 
 /**
- * Serializes a frame for SQS. JSON.stringify already escapes C0 controls and lone
- * surrogates; SQS also refuses U+FFFE and U+FFFF, so those are escaped too.
+ * JSON that every SQS implementation takes. JSON.stringify already escapes C0 controls and
+ * lone surrogates; SQS also refuses U+FFFE and U+FFFF, and fauxqs 2.4 (the local stack)
+ * refuses every character beyond U+FFFF, emoji included, although AWS takes them. So those
+ * are escaped too (`\ud83d\ude42`), which JSON.parse reads back as the same text.
  */
+export function encodeJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\uD800-\uDFFF\uFFFE\uFFFF]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16)}`,
+  );
+}
+
+/** Serializes a frame for SQS (see encodeJson). */
 export function encodeFrame(frame: FrameOf<FrameKind>): string {
-  return JSON.stringify(frame).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return encodeJson(frame);
 }
 
 /** Parses and validates a message body; throws InvalidFrameError with the reason. */

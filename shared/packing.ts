@@ -1,4 +1,4 @@
-import type { OutboundStanza } from './frames.js';
+import { encodeJson, type OutboundStanza } from './frames.js';
 import { groupBySize } from './grouping.js';
 
 /**
@@ -19,7 +19,7 @@ export function packStanzas(
   limits: PackingLimits = DEFAULT_PACKING,
 ): OutboundStanza[][] {
   // JSON escaping can grow a string; count the encoded form.
-  return groupBySize(stanzas, (stanza) => Buffer.byteLength(JSON.stringify(stanza)), {
+  return groupBySize(stanzas, (stanza) => Buffer.byteLength(encodeJson(stanza)), {
     maxItems: limits.maxStanzas,
     maxBytes: limits.maxBytes,
   });

@@ -1,4 +1,4 @@
-import type { FrameKind } from './frames.js';
+import type { FrameKind, Notice } from './frames.js';
 
 /**
  * The topology registry: the one declarative list of queues and of the handlers bound to
@@ -11,17 +11,30 @@ import type { FrameKind } from './frames.js';
 export const MAX_RECEIVE_COUNT = 5;
 /** Visibility timeout is at least this multiple of the consumer's timeout (AWS guidance). */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** The largest message SQS takes (since August 2025); the output lanes use it to pack stanzas. */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+/** One notice frame (at most 20,000 characters of text) fits well within the classic limit. */
+const FRAME_QUEUE_MESSAGE_BYTES = 262_144;
 
-export const QUEUE_NAMES = ['notices', 'im-notify', 'xmpp-out', 'xmpp-out-priority', 'xmpp-in'] as const;
+export const QUEUE_NAMES = [
+  'notices',
+  'im-notify',
+  'im-firehose',
+  'xmpp-out',
+  'xmpp-out-priority',
+  'xmpp-in',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface QueueSpec {
   readonly name: QueueName;
-  readonly accepts: FrameKind;
+  readonly accepts: readonly FrameKind[];
   /** Who consumes it: a Lambda handler from HANDLERS, or the xmpp-relay process. */
   readonly consumer: string;
   /** Consumer timeout in seconds; the visibility timeout derives from it. */
   readonly consumerTimeoutSeconds: number;
+  /** The queue's MaximumMessageSize; producers read it back from SQS (shared/queue-limits.ts). */
+  readonly maxMessageBytes: number;
   readonly description: string;
 }
 
@@ -36,6 +49,11 @@ export interface HandlerSpec {
   readonly memoryMb: number;
   /** Queues this handler sends to; infra grants exactly these. */
   readonly sendsTo: readonly QueueName[];
+  /**
+   * For a transport (StatusNet's per-transport queues): which notices `distribute` hands
+   * to this handler's queue. Absent for handlers that are not notice transports.
+   */
+  readonly takesNotice?: (notice: Notice) => boolean;
 }
 
 export const HANDLERS: readonly HandlerSpec[] = [
@@ -47,9 +65,11 @@ export const HANDLERS: readonly HandlerSpec[] = [
     maxConcurrency: 5,
     timeoutSeconds: 30,
     memoryMb: 256,
-    sendsTo: ['im-notify'],
+    // distribute hands each notice to every transport that takes it (see transportQueues).
+    sendsTo: ['im-notify', 'im-firehose'],
   },
   {
+    // Every notice, local or remote (statusnet.md §1.3).
     name: 'im-notify',
     source: 'im-notify',
     module: 'functions/im-notify/handler.ts',
@@ -57,7 +77,20 @@ export const HANDLERS: readonly HandlerSpec[] = [
     maxConcurrency: 10,
     timeoutSeconds: 120,
     memoryMb: 512,
+    sendsTo: ['xmpp-out', 'im-notify'],
+    takesNotice: () => true,
+  },
+  {
+    // The public firehose: local public notices only (StatusNet 0.9's rule; 1.0 leaked others).
+    name: 'im-firehose',
+    source: 'im-firehose',
+    module: 'functions/im-firehose/handler.ts',
+    batchSize: 10,
+    maxConcurrency: 2,
+    timeoutSeconds: 30,
+    memoryMb: 256,
     sendsTo: ['xmpp-out'],
+    takesNotice: (notice) => notice.local && notice.scope === 'public',
   },
   {
     name: 'im-inbound',
@@ -81,16 +114,53 @@ function consumerOf(queue: QueueName): Pick<QueueSpec, 'consumer' | 'consumerTim
 }
 
 export const QUEUES: readonly QueueSpec[] = [
-  { name: 'notices', accepts: 'notice', description: 'New notices from the site, the API, the CLI and IM' },
-  { name: 'im-notify', accepts: 'notice', description: 'Notices to deliver by IM to their audience' },
-  { name: 'xmpp-out', accepts: 'stanzas', description: 'Bulk lane: rendered stanzas for broadcasts' },
+  {
+    name: 'notices',
+    accepts: ['notice'],
+    maxMessageBytes: FRAME_QUEUE_MESSAGE_BYTES,
+    description: 'New notices from the site, the API, the CLI and IM',
+  },
+  {
+    name: 'im-notify',
+    accepts: ['notice', 'fanout'],
+    maxMessageBytes: FRAME_QUEUE_MESSAGE_BYTES,
+    description: 'Notices to deliver by IM to their audience, and continuations of large fan-outs',
+  },
+  {
+    name: 'im-firehose',
+    accepts: ['notice'],
+    maxMessageBytes: FRAME_QUEUE_MESSAGE_BYTES,
+    description: 'Local public notices for the firehose listeners',
+  },
+  {
+    name: 'xmpp-out',
+    accepts: ['stanzas'],
+    maxMessageBytes: SQS_MAX_MESSAGE_BYTES,
+    description: 'Bulk lane: rendered stanzas for broadcasts',
+  },
   {
     name: 'xmpp-out-priority',
-    accepts: 'stanzas',
+    accepts: ['stanzas'],
+    maxMessageBytes: SQS_MAX_MESSAGE_BYTES,
     description: 'Priority lane: replies and confirmations, always drained first',
   },
-  { name: 'xmpp-in', accepts: 'chat-in', description: 'Inbound chat messages captured by the relay' },
+  {
+    name: 'xmpp-in',
+    accepts: ['chat-in'],
+    maxMessageBytes: FRAME_QUEUE_MESSAGE_BYTES,
+    description: 'Inbound chat messages captured by the relay',
+  },
 ].map((q) => ({ ...q, ...consumerOf(q.name as QueueName) }) as QueueSpec);
+
+/** The transports' queues that take a given notice, in registry order. */
+export function transportQueues(notice: Notice): QueueName[] {
+  return HANDLERS.filter((handler) => handler.takesNotice?.(notice)).map((handler) => handler.source);
+}
+
+/** Every transport's queue: what `distribute` may send to, and so what its config reads. */
+export function allTransportQueues(): QueueName[] {
+  return HANDLERS.filter((handler) => handler.takesNotice).map((handler) => handler.source);
+}
 
 export function deadLetterQueueName(queue: QueueName): string {
   return `${queue}-dlq`;

@@ -51,6 +51,8 @@ export interface DrainSettings {
   readonly sqsRequestTimeoutMs: number;
   /** Backoff after a failed receive. */
   readonly receiveRetry: BackoffPolicy;
+  /** How many acknowledged stanza ids are remembered to suppress repeats (0 turns it off). */
+  readonly ackedMemory: number;
 }
 
 export const DEFAULT_DRAIN: DrainSettings = {
@@ -61,6 +63,8 @@ export const DEFAULT_DRAIN: DrainSettings = {
   visibilityMarginMs: 5_000,
   sqsRequestTimeoutMs: 10_000,
   receiveRetry: { initialMs: 500, maxMs: 30_000, factor: 2 },
+  // About 100 bytes per id: 10 MB at most.
+  ackedMemory: 100_000,
 };
 
 /** Reads the relay configuration; throws ConfigError naming the first bad option. */

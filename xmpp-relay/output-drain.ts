@@ -1,4 +1,6 @@
+import type { Element } from '@xmpp/xml';
 import { describeError } from '../shared/errors.js';
+import { AckedStanzas, ackedKey } from './acked-stanzas.js';
 import { backoffDelay } from './backoff.js';
 import type { DrainSettings } from './config.js';
 import type { XmppLink } from './link.js';
@@ -24,6 +26,9 @@ import { type Gate, sleep, WorkCounter, withTimeout } from './timing.js';
  * Both loops pause while the link is not online (`online` gate), and a held message whose
  * visibility timeout is about to run out is not written (it would be redelivered while
  * in flight).
+ *
+ * Repeats: the ids of acknowledged stanzas are remembered (bounded, `ackedMemory`); a stanza
+ * seen again is not written, and a message made only of repeats is deleted unwritten.
  */
 export interface LaneStats {
   received: number;
@@ -33,6 +38,8 @@ export interface LaneStats {
   expired: number;
   deleteErrors: number;
   receiveErrors: number;
+  /** Stanzas not written because the server had already acknowledged them. */
+  repeats: number;
 }
 
 export interface DrainDeps {
@@ -52,6 +59,7 @@ const newStats = (): LaneStats => ({
   expired: 0,
   deleteErrors: 0,
   receiveErrors: 0,
+  repeats: 0,
 });
 
 export class OutputDrain {
@@ -61,12 +69,14 @@ export class OutputDrain {
   readonly #stopping = new AbortController();
   #loops: Promise<void>[] = [];
   readonly #now: () => number;
+  readonly #acked: AckedStanzas;
 
   constructor(
     private readonly deps: DrainDeps,
     private readonly settings: DrainSettings,
   ) {
     this.#now = deps.now ?? Date.now;
+    this.#acked = new AckedStanzas(settings.ackedMemory);
   }
 
   get running(): boolean {
@@ -150,6 +160,24 @@ export class OutputDrain {
       });
       return;
     }
+    const { site } = checked.frame;
+    const keyOf = (element: Element) => ackedKey(site, element.attrs.to ?? '', element.attrs.id ?? '');
+    const fresh = checked.elements.filter((element) => !this.#acked.has(keyOf(element)));
+    const repeats = checked.elements.length - fresh.length;
+    if (repeats > 0) {
+      stats.repeats += repeats;
+      logger.info('already acknowledged stanzas not sent again', {
+        lane,
+        messageId: message.messageId,
+        frameId: checked.frame.id,
+        repeats,
+        fresh: fresh.length,
+      });
+    }
+    if (fresh.length === 0) {
+      await this.#settle(lane, message, checked.frame.id, 0);
+      return;
+    }
     const expiresAt = receivedAt + this.settings.visibilitySeconds * 1000 - this.settings.visibilityMarginMs;
     if (!(await this.#readyToWrite(lane, expiresAt))) {
       if (!this.#stopping.signal.aborted) {
@@ -164,7 +192,7 @@ export class OutputDrain {
     }
     const ackTimeoutMs = Math.max(1, Math.min(this.settings.ackTimeoutMs, expiresAt - this.#now()));
     try {
-      await this.deps.link.sendAndConfirm(checked.elements, ackTimeoutMs);
+      await this.deps.link.sendAndConfirm(fresh, ackTimeoutMs);
     } catch (error) {
       stats.notConfirmed++;
       logger.warn('stanzas not acknowledged; message kept for redelivery', {
@@ -175,22 +203,24 @@ export class OutputDrain {
       });
       return;
     }
+    for (const element of fresh) this.#acked.add(keyOf(element));
+    await this.#settle(lane, message, checked.frame.id, fresh.length);
+  }
+
+  /** Deletes a message whose stanzas are all acknowledged; never throws. */
+  async #settle(lane: Lane, message: QueueMessage, frameId: string, written: number): Promise<void> {
+    const stats = this.stats[lane];
     try {
       await this.deps.queues.delete(lane, message, this.settings.sqsRequestTimeoutMs);
       stats.delivered++;
-      logger.debug('message delivered', {
-        lane,
-        messageId: message.messageId,
-        frameId: checked.frame.id,
-        stanzas: checked.elements.length,
-      });
+      this.deps.logger.debug('message delivered', { lane, messageId: message.messageId, frameId, written });
     } catch (error) {
-      // The stanzas went out; the message will be received again and sent twice.
+      // The stanzas went out and are remembered: when the message comes back they are not sent again.
       stats.deleteErrors++;
-      logger.error('delivered but not deleted; it will be sent again', {
+      this.deps.logger.error('delivered but not deleted; it will be received again', {
         lane,
         messageId: message.messageId,
-        frameId: checked.frame.id,
+        frameId,
         error: describeError(error),
       });
     }

@@ -1,8 +1,10 @@
+import { type SiteSettings, SiteSettingsSchema } from '../../shared/site-settings.js';
 import type { Store, User } from '../../shared/store/types.js';
 
 /**
- * Demo data for the local stack: three users with confirmed IM addresses, following each
- * other so a notice by alice reaches bob and carol, and one by bob reaches alice.
+ * Demo data for the local stack: the site's settings, and three users with confirmed IM
+ * addresses, following each other so a notice by alice reaches bob and carol, and one by bob
+ * reaches alice.
  */
 export const DEMO_SITE = 'local';
 export const DEMO_NICKNAMES = ['alice', 'bob', 'carol'] as const;
@@ -16,19 +18,34 @@ const FOLLOWS: readonly [subscriber: DemoNickname, author: DemoNickname][] = [
   ['alice', 'bob'],
 ];
 
+/** No firehose listeners: add a JID to `firehose` in the store to watch every public notice. */
+export function demoSiteSettings(domain: string, botUsername = 'bot'): SiteSettings {
+  return SiteSettingsSchema.parse({
+    name: 'noticeflow demo',
+    baseUrl: 'http://localhost:8080',
+    firehose: [],
+    botJid: `${botUsername}@${domain}`,
+    // Explicit: the schema's default (140,000) is above its own maximum and would not round-trip.
+    textLimit: 100_000,
+  });
+}
+
 export function demoUsers(site: string, domain: string): User[] {
   return DEMO_NICKNAMES.map((nickname) => ({
     site,
     id: IDS[nickname],
     nickname,
     notify: true,
+    replies: false,
+    echo: false,
     im: { jid: `${nickname}@${domain}`, confirmed: true },
   }));
 }
 
-/** Idempotent: the same users and follows on every start. */
+/** Idempotent: the same settings, users and follows on every start. */
 export async function seedDemo(store: Store, options: { site?: string; domain: string }): Promise<User[]> {
   const site = options.site ?? DEMO_SITE;
+  await store.putSiteSettings(site, demoSiteSettings(options.domain));
   const users = demoUsers(site, options.domain);
   for (const user of users) await store.putUser(user);
   for (const [subscriber, author] of FOLLOWS) await store.follow(site, IDS[subscriber], IDS[author]);

@@ -41,6 +41,7 @@ export async function provision(options: {
     const queue = await ensureQueue(options.sqs, {
       name: spec.name,
       visibilityTimeoutSeconds: visibilityTimeoutSeconds(spec),
+      maxMessageBytes: spec.maxMessageBytes,
     });
     queueUrls[spec.name] = queue.url;
     dlqUrls[spec.name] = queue.dlqUrl;
@@ -58,10 +59,20 @@ export interface QueueWithDlq {
 /** One queue and its dead-letter queue. Tests use it directly for short visibility timeouts. */
 export async function ensureQueue(
   sqs: SQSClient,
-  options: { name: string; visibilityTimeoutSeconds: number; maxReceiveCount?: number },
+  options: {
+    name: string;
+    visibilityTimeoutSeconds: number;
+    maxReceiveCount?: number;
+    /** MaximumMessageSize of the queue and its dead-letter queue (which must hold any message). */
+    maxMessageBytes?: number;
+  },
 ): Promise<QueueWithDlq> {
+  const size: Record<string, string> = options.maxMessageBytes
+    ? { MaximumMessageSize: String(options.maxMessageBytes) }
+    : {};
   const dlqUrl = await createOrUpdateQueue(sqs, deadLetterQueueName(options.name as QueueName), {
     MessageRetentionPeriod: String(DLQ_RETENTION_SECONDS),
+    ...size,
   });
   const redrivePolicy = {
     deadLetterTargetArn: await queueArn(sqs, dlqUrl),
@@ -70,6 +81,7 @@ export async function ensureQueue(
   const url = await createOrUpdateQueue(sqs, options.name, {
     VisibilityTimeout: String(options.visibilityTimeoutSeconds),
     RedrivePolicy: JSON.stringify(redrivePolicy),
+    ...size,
   });
   return { url, arn: await queueArn(sqs, url), dlqUrl };
 }

@@ -212,6 +212,8 @@ export function handlerEnvironment(w: Wiring): Record<string, string> {
     // Metrics would print EMF JSON to the console; there is no CloudWatch to read it.
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: w.logLevel,
+    // Locally a settings change (a new firehose listener) should show at once, not in 30 s.
+    SITE_SETTINGS_TTL_SECONDS: '1',
   };
 }
 

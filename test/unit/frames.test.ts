@@ -38,7 +38,7 @@ describe('frames', () => {
   });
 
   it('encodes characters SQS refuses as JSON escapes, and decodes them back', () => {
-    const text = 'a\u0001b\uFFFEc\uFFFFd\uD800e';
+    const text = 'a\u0001b\uFFFEc\uFFFFd\uD800e 🙂 𝄞';
     const frame = makeFrame('notice', 'local', 'n-1', { notice: notice({ text }) });
     const body = encodeFrame(frame);
     // SQS accepts #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF
