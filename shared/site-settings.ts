@@ -15,12 +15,7 @@ export const SiteSettingsSchema = z.object({
   /** The bot's bare JID; replies and notices come from it. */
   botJid: z.string().optional(),
   /** Longest notice text, in characters as the web counts them (grapheme clusters). */
-  textLimit: z
-    .number()
-    .int()
-    .min(1)
-    .max(100_000)
-    .default(140 * 1000),
+  textLimit: z.number().int().min(1).max(100_000).default(1000),
 });
 export type SiteSettings = z.infer<typeof SiteSettingsSchema>;
 

@@ -25,8 +25,6 @@ export function demoSiteSettings(domain: string, botUsername = 'bot'): SiteSetti
     baseUrl: 'http://localhost:8080',
     firehose: [],
     botJid: `${botUsername}@${domain}`,
-    // Explicit: the schema's default (140,000) is above its own maximum and would not round-trip.
-    textLimit: 100_000,
   });
 }
 
