@@ -59,6 +59,14 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+const RELAY_LOG_LEVEL: Partial<Record<LogLevel, string>> = {
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+  SILENT: 'error',
+};
+
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const BOT = 'bot';
 
@@ -238,7 +246,7 @@ export function relayEnvironment(
     // The SDK's default credential chain needs something; the emulators accept anything.
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    // The relay logs connection events only, at info; its readiness line must get through.
-    LOG_LEVEL: w.logLevel === 'DEBUG' ? 'debug' : 'info',
+    // The relay's readiness line is printed whatever its level; its logs follow the stack's.
+    LOG_LEVEL: RELAY_LOG_LEVEL[w.logLevel] ?? 'warn',
   };
 }
