@@ -1,66 +1,168 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { makeFrame, type NoticeFrame, type OutboundStanza } from '../../shared/frames.js';
-import { bareJid } from '../../shared/jid.js';
-import { DEFAULT_PACKING, type PackingLimits, packStanzas } from '../../shared/packing.js';
+import { noticeAddressing } from '../../shared/addressing.js';
+import { TransientError } from '../../shared/errors.js';
+import { makeFrame, type Notice, type OutboundStanza } from '../../shared/frames.js';
+import { type PackingLimits, packStanzas } from '../../shared/packing.js';
 import type { FrameSender } from '../../shared/queue.js';
-import { renderNoticeMessage } from '../../shared/stanza.js';
+import { noticeStanzaRenderer } from '../../shared/render/notice-stanza.js';
+import type { SiteSettings } from '../../shared/site-settings.js';
 import type { Store, User } from '../../shared/store/types.js';
+import { Audience, type AudienceStore } from './audience.js';
+import { deliveryJid, skipReason } from './eligibility.js';
+import type { ImNotifyFrame } from './frame.js';
+import { type Position, positionKey, START } from './position.js';
 
-export interface ImNotifyDeps {
-  readonly store: Pick<Store, 'listSubscribers' | 'getUsers'>;
-  readonly sender: FrameSender;
-  readonly logger: Pick<Logger, 'info' | 'warn'>;
-  readonly pageSize?: number;
-  readonly packing?: PackingLimits;
+export interface ImNotifyLimits {
+  /** Audience rows read per invocation (mentions, subscriber rows, member rows). */
+  readonly pageSize: number;
+  /** How long a page stays claimed by the message working on it: the function's timeout. */
+  readonly claimSeconds: number;
+  readonly packing: PackingLimits;
 }
 
-/** Why a subscriber gets no copy, or undefined when they get one. */
-export function skipReason(user: User, authorId: string): string | undefined {
-  if (user.id === authorId) return 'author';
-  if (!user.im) return 'no IM address';
-  if (!user.im.confirmed) return 'IM address not confirmed';
-  if (!user.notify) return 'notify is off';
-  if (!bareJid(user.im.jid)) return 'malformed JID';
-  return undefined;
+export interface ImNotifyDeps {
+  readonly store: AudienceStore & Pick<Store, 'listBlockers' | 'rememberFirst' | 'remember'>;
+  readonly sender: FrameSender;
+  readonly settings: { get(site: string): Promise<SiteSettings> };
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  readonly limits: ImNotifyLimits;
+}
+
+export interface PageOutcome {
+  /** `duplicate`: this page was already done (a redelivery or a duplicate frame). */
+  readonly status: 'sent' | 'duplicate';
+  readonly queued: number;
+  /** Where the continuation carries on; undefined when this was the last page. */
+  readonly next?: Position;
+}
+
+/** Another message holds the claim on this page; retry once it has finished or its claim expired. */
+export class PageBusyError extends TransientError {}
+
+/** Long enough to outlive any redelivery: SQS keeps a message at most 14 days. */
+const DONE_TTL_SECONDS = 14 * 24 * 3600;
+const DONE = 'done';
+/** Stages and groups one invocation may walk through when they are small. */
+const MAX_SEGMENTS = 64;
+
+/**
+ * One invocation of the IM fan-out: reads the audience from the frame's position until
+ * `pageSize` rows are read, sends the eligible recipients' stanzas packed into few output
+ * messages, then, if audience remains, ONE continuation frame to its own queue.
+ *
+ * Idempotent per (notice, recipient) because pages are deterministic and each page's
+ * idempotency record (keyed by its start position) goes through two states:
+ * - before any work, the page is claimed for this SQS message (`attempt`, its message id):
+ *   a Lambda retry of the same message carries on; any other copy (a duplicate notice
+ *   frame, a continuation sent twice) is a no-op once the page is done, or is retried
+ *   later while the owner still works (PageBusyError), so duplicates never run side by
+ *   side and a duplicated continuation cannot double the rest of the fan-out;
+ * - after the stanzas and the continuation were sent, the page is marked done.
+ * The remaining window: a crash between sending and marking done makes the retry queue
+ * the page's stanzas again. Their ids are stable (notice id, recipient), so the relay
+ * can recognise and drop the repeats.
+ */
+export async function notifyPage(
+  frame: ImNotifyFrame,
+  attempt: string,
+  deps: ImNotifyDeps,
+): Promise<PageOutcome> {
+  const { site } = frame;
+  const { notice } = frame.payload;
+  const start: Position = frame.kind === 'fanout' ? frame.payload : START;
+  const page = frame.kind === 'fanout' ? frame.payload.page : 0;
+  const log = { site, noticeId: notice.id, page, stage: start.stage, group: start.group };
+
+  const key = positionKey(notice.id, start);
+  const claim = `claim:${attempt}`;
+  const holder = await deps.store.rememberFirst(site, key, claim, deps.limits.claimSeconds);
+  if (holder === DONE) {
+    deps.logger.info('page already done; duplicate ignored', log);
+    return { status: 'duplicate', queued: 0 };
+  }
+  if (holder !== claim) throw new PageBusyError(`page ${key} is being worked on by another message`);
+
+  const { recipients, next } = await readPage(site, notice, start, deps);
+  const settings = await deps.settings.get(site);
+  // Rendered once per page; only the envelope (to, id) differs between recipients.
+  const stanzas: OutboundStanza[] = recipients.map(noticeStanzaRenderer({ site, settings, notice }));
+  const frames = packStanzas(stanzas, deps.limits.packing).map((group, index) =>
+    makeFrame('stanzas', site, `notice-${notice.id}-p${page}-m${index}`, { stanzas: group }),
+  );
+  if (frames.length > 0) await deps.sender.send('xmpp-out', frames);
+  if (next) {
+    const continuation = makeFrame('fanout', site, `fanout-${notice.id}-p${page + 1}`, {
+      notice,
+      stage: next.stage,
+      group: next.group,
+      ...(next.cursor === undefined ? {} : { cursor: next.cursor }),
+      page: page + 1,
+    });
+    await deps.sender.send('im-notify', [continuation]);
+  }
+  await deps.store.remember(site, key, DONE, DONE_TTL_SECONDS);
+  deps.logger.info('notice page queued for IM', {
+    ...log,
+    recipients: stanzas.length,
+    messages: frames.length,
+    more: !!next,
+  });
+  return next ? { status: 'sent', queued: stanzas.length, next } : { status: 'sent', queued: stanzas.length };
 }
 
 /**
- * StatusNet's IM broadcast (statusnet.md §1.3): every subscriber of the author with a
- * confirmed IM address and `notify` on gets one chat message `nick: text [id]` at their
- * bare JID. Subscribers are read a page at a time and each page's stanzas are packed
- * into as few output messages as the limits allow.
+ * Reads segments from `start` until the page size is used up or the audience ends, and
+ * returns the bare JIDs that get a copy, once each.
  */
-export async function notifySubscribers(frame: NoticeFrame, deps: ImNotifyDeps): Promise<{ queued: number }> {
-  const { site } = frame;
-  const { notice } = frame.payload;
-  let cursor: string | undefined;
-  let page = 0;
-  let queued = 0;
-  do {
-    const subscribers = await deps.store.listSubscribers(
-      site,
-      notice.author.id,
-      cursor,
-      deps.pageSize ?? 1000,
-    );
-    const users = await deps.store.getUsers(site, subscribers.items);
-    const stanzas: OutboundStanza[] = [];
-    for (const user of users) {
-      const reason = skipReason(user, notice.author.id);
-      if (reason === 'malformed JID') {
-        deps.logger.warn('recipient skipped', { site, noticeId: notice.id, userId: user.id, reason });
+async function readPage(
+  site: string,
+  notice: Notice,
+  start: Position,
+  deps: ImNotifyDeps,
+): Promise<{ recipients: string[]; next: Position | undefined }> {
+  const audience = new Audience({ site, notice, addressing: noticeAddressing(notice), store: deps.store });
+  const blockers = await blockersOf(site, notice, deps.store);
+  const seen = new Set<string>();
+  const recipients: string[] = [];
+  let position: Position | undefined = start;
+  let budget = deps.limits.pageSize;
+  for (let segments = 0; position && budget > 0 && segments < MAX_SEGMENTS; segments++) {
+    const segment = await audience.read(position, budget);
+    for (const user of segment.candidates) {
+      const to = eligibleJid(user, blockers, site, notice, deps.logger);
+      if (to && !seen.has(to)) {
+        seen.add(to);
+        recipients.push(to);
       }
-      if (reason || !user.im) continue;
-      stanzas.push(renderNoticeMessage(site, notice, bareJid(user.im.jid) as string));
     }
-    const frames = packStanzas(stanzas, deps.packing ?? DEFAULT_PACKING).map((group, index) =>
-      makeFrame('stanzas', site, `notice-${notice.id}-p${page}-m${index}`, { stanzas: group }),
-    );
-    if (frames.length > 0) await deps.sender.send('xmpp-out', frames);
-    queued += stanzas.length;
-    cursor = subscribers.next;
-    page++;
-  } while (cursor);
-  deps.logger.info('notice queued for IM', { site, noticeId: notice.id, recipients: queued });
-  return { queued };
+    budget -= segment.consumed;
+    position = segment.next;
+  }
+  return { recipients, next: position };
+}
+
+/** Users who block the author, or the original author of a repeat (`Notice::whoGets`). */
+async function blockersOf(
+  site: string,
+  notice: Notice,
+  store: Pick<Store, 'listBlockers'>,
+): Promise<Set<string>> {
+  const authors = new Set([notice.author.id, ...(notice.repeatOf ? [notice.repeatOf.author.id] : [])]);
+  const lists = await Promise.all([...authors].map((id) => store.listBlockers(site, id)));
+  return new Set(lists.flat());
+}
+
+function eligibleJid(
+  user: User,
+  blockers: ReadonlySet<string>,
+  site: string,
+  notice: Notice,
+  logger: ImNotifyDeps['logger'],
+): string | undefined {
+  const reason = skipReason(user, blockers);
+  if (reason === 'malformed JID') {
+    // The only skip that is an operator's problem, not a user's choice: say so, carry on.
+    logger.warn('recipient skipped', { site, noticeId: notice.id, userId: user.id, reason });
+  }
+  return reason ? undefined : deliveryJid(user);
 }

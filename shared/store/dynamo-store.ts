@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -10,8 +11,11 @@ import {
 import { PermanentError, TransientError } from '../errors.js';
 import { type Notice, NoticeSchema } from '../frames.js';
 import { type SiteSettings, SiteSettingsSchema } from '../site-settings.js';
-import { keys, SUBSCRIBER_PREFIX } from './table.js';
-import type { Page, Store, User } from './types.js';
+import { BLOCKED_BY_PREFIX, keys, MEMBER_PREFIX, SUBSCRIBER_PREFIX } from './table.js';
+import type { Group, Page, Store, Subscriber, User } from './types.js';
+
+type Key = { pk: string; sk: string };
+type Item = Record<string, unknown>;
 
 export class StoreConflictError extends PermanentError {}
 
@@ -74,28 +78,21 @@ export class DynamoStore implements Store {
   }
 
   async getUsers(site: string, ids: readonly string[]): Promise<User[]> {
-    const users: User[] = [];
-    for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
-      let pending: Record<string, unknown>[] = ids
-        .slice(start, start + BATCH_GET_LIMIT)
-        .map((id) => keys.user(site, id));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round === MAX_BATCH_GET_ROUNDS)
-          throw new TransientError(`${pending.length} users left unread after retries`);
-        const result = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) users.push(toUser(item));
-        pending =
-          (result.UnprocessedKeys?.[this.tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-        if (pending.length > 0) await backoff(round);
-      }
-    }
-    return users;
+    const items = await this.batchGet(unique(ids).map((id) => keys.user(site, id)));
+    return items.map(toUser);
   }
 
   async findUserByNickname(site: string, nickname: string): Promise<User | undefined> {
     return this.followIndex(keys.nickname(site, nickname), site);
+  }
+
+  async findUsersByNicknames(site: string, nicknames: readonly string[]): Promise<User[]> {
+    const lower = unique(nicknames.map((n) => n.toLowerCase()));
+    const index = await this.batchGet(lower.map((n) => keys.nickname(site, n)));
+    return this.getUsers(
+      site,
+      index.map((item) => String(item.userId)),
+    );
   }
 
   async findUserByJid(site: string, bareJid: string): Promise<User | undefined> {
@@ -120,26 +117,147 @@ export class DynamoStore implements Store {
     );
   }
 
+  async setSubscriptionIm(
+    site: string,
+    subscriberId: string,
+    authorId: string,
+    on: boolean,
+  ): Promise<boolean> {
+    // Both copies carry the flag: the author's (read by fan-out) and the subscriber's.
+    for (const key of [
+      keys.subscriber(site, authorId, subscriberId),
+      keys.subscription(site, subscriberId, authorId),
+    ]) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'SET im = :on',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':on': on },
+          }),
+        );
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    }
+    return true;
+  }
+
   async listSubscribers(
     site: string,
     authorId: string,
     cursor?: string,
     limit = 1000,
-  ): Promise<Page<string>> {
-    const { pk } = keys.user(site, authorId);
-    const result = await this.db.send(
-      new QueryCommand({
+  ): Promise<Page<Subscriber>> {
+    const page = await this.queryPrefix(keys.user(site, authorId).pk, SUBSCRIBER_PREFIX, cursor, limit, [
+      'subscriberId',
+      'im',
+    ]);
+    return { ...page, items: page.items.map(toSubscriber) };
+  }
+
+  async findSubscribers(site: string, authorId: string, userIds: readonly string[]): Promise<Subscriber[]> {
+    const items = await this.batchGet(unique(userIds).map((id) => keys.subscriber(site, authorId, id)));
+    return items.map(toSubscriber);
+  }
+
+  async createGroup(group: Group): Promise<void> {
+    await this.conditionalPut(
+      { ...keys.groupNickname(group.site, group.nickname), groupId: group.id },
+      'attribute_not_exists(pk) OR groupId = :id',
+      { ':id': group.id },
+      `group nickname ${group.nickname} belongs to another group`,
+    );
+    await this.db.send(
+      new PutCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': SUBSCRIBER_PREFIX },
-        ProjectionExpression: 'subscriberId',
-        Limit: limit,
-        ExclusiveStartKey: cursor ? { pk, sk: `${SUBSCRIBER_PREFIX}${cursor}` } : undefined,
+        Item: { ...keys.group(group.site, group.id), type: 'group', ...group },
       }),
     );
-    const items = (result.Items ?? []).map((item) => String(item.subscriberId));
-    const lastSk = result.LastEvaluatedKey?.sk as string | undefined;
-    return lastSk ? { items, next: lastSk.slice(SUBSCRIBER_PREFIX.length) } : { items };
+  }
+
+  async findGroupByNickname(site: string, nickname: string): Promise<Group | undefined> {
+    const index = await this.get(keys.groupNickname(site, nickname));
+    if (!index) return undefined;
+    const item = await this.get(keys.group(site, String(index.groupId)));
+    return item
+      ? { site: String(item.site), id: String(item.id), nickname: String(item.nickname) }
+      : undefined;
+  }
+
+  async joinGroup(site: string, groupId: string, userId: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.member(site, groupId, userId), userId, since: new Date().toISOString() },
+      }),
+    );
+  }
+
+  async leaveGroup(site: string, groupId: string, userId: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.member(site, groupId, userId) }),
+    );
+  }
+
+  async listGroupMembers(
+    site: string,
+    groupId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<string>> {
+    const page = await this.queryPrefix(keys.group(site, groupId).pk, MEMBER_PREFIX, cursor, limit, [
+      'userId',
+    ]);
+    return { ...page, items: page.items.map((item) => String(item.userId)) };
+  }
+
+  async findGroupMembers(site: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
+    const items = await this.batchGet(unique(userIds).map((id) => keys.member(site, groupId, id)));
+    return items.map((item) => String(item.userId));
+  }
+
+  async block(site: string, blockerId: string, blockedId: string): Promise<void> {
+    const since = new Date().toISOString();
+    // No transactions on the emulator: the reverse item first, so a half-done block errs
+    // on the side of withholding notices from the blocker.
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.blockedBy(site, blockedId, blockerId), blockerId, since },
+      }),
+    );
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.blocks(site, blockerId, blockedId), blockedId, since },
+      }),
+    );
+  }
+
+  async unblock(site: string, blockerId: string, blockedId: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.blocks(site, blockerId, blockedId) }),
+    );
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.blockedBy(site, blockedId, blockerId) }),
+    );
+  }
+
+  async listBlockers(site: string, userId: string): Promise<string[]> {
+    const blockers: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.queryPrefix(keys.user(site, userId).pk, BLOCKED_BY_PREFIX, cursor, 1000, [
+        'blockerId',
+      ]);
+      blockers.push(...page.items.map((item) => String(item.blockerId)));
+      cursor = page.next;
+    } while (cursor);
+    return blockers;
   }
 
   async saveNotice(site: string, notice: Notice): Promise<boolean> {
@@ -201,9 +319,71 @@ export class DynamoStore implements Store {
     }
   }
 
-  private async followIndex(key: { pk: string; sk: string }, site: string): Promise<User | undefined> {
+  async remember(site: string, key: string, value: string, ttlSeconds: number): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.idempotency(site, key), value, expiresAt: now + ttlSeconds },
+      }),
+    );
+  }
+
+  private async get(key: Key): Promise<Item | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
-    return Item ? this.getUser(site, String(Item.userId)) : undefined;
+    return Item;
+  }
+
+  /** BatchGet of any number of keys, 100 per call, retrying unprocessed keys with backoff. */
+  private async batchGet(wanted: readonly Key[]): Promise<Item[]> {
+    const found: Item[] = [];
+    for (let start = 0; start < wanted.length; start += BATCH_GET_LIMIT) {
+      let pending: Item[] = wanted.slice(start, start + BATCH_GET_LIMIT);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === MAX_BATCH_GET_ROUNDS)
+          throw new TransientError(`${pending.length} items left unread after retries`);
+        const result = await this.db.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+        );
+        found.push(...(result.Responses?.[this.tableName] ?? []));
+        pending = (result.UnprocessedKeys?.[this.tableName]?.Keys as Item[] | undefined) ?? [];
+        if (pending.length > 0) await backoff(round);
+      }
+    }
+    return found;
+  }
+
+  /**
+   * One page of the items of partition `pk` whose sort key starts with `prefix`. The
+   * cursor is the rest of the last sort key (a user or member id), so it is readable
+   * in frames and logs and stable while the partition changes.
+   */
+  private async queryPrefix(
+    pk: string,
+    prefix: string,
+    cursor: string | undefined,
+    limit: number,
+    attributes: readonly string[],
+  ): Promise<Page<Item>> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
+        ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
+        Limit: limit,
+        ExclusiveStartKey: cursor ? { pk, sk: `${prefix}${cursor}` } : undefined,
+      }),
+    );
+    const items = result.Items ?? [];
+    const lastSk = result.LastEvaluatedKey?.sk as string | undefined;
+    return lastSk ? { items, next: lastSk.slice(prefix.length) } : { items };
+  }
+
+  private async followIndex(key: Key, site: string): Promise<User | undefined> {
+    const item = await this.get(key);
+    return item ? this.getUser(site, String(item.userId)) : undefined;
   }
 
   private async conditionalPut(
@@ -235,8 +415,20 @@ function toUser(item: Record<string, unknown>): User {
     id: String(item.id),
     nickname: String(item.nickname),
     notify: item.notify === true,
+    // Profiles written before these preferences existed read as StatusNet's defaults (off).
+    replies: item.replies === true,
+    echo: item.echo === true,
     ...(im ? { im: { jid: String(im.jid), confirmed: im.confirmed === true } } : {}),
   };
+}
+
+function toSubscriber(item: Item): Subscriber {
+  // Items written before the flag existed have no `im`: the flag defaults to on.
+  return { userId: String(item.subscriberId), im: item.im !== false };
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
 }
 
 function backoff(round: number): Promise<void> {

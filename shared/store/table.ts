@@ -11,19 +11,34 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | confirmed JID -> user| `<site>#JID#<bare jid>`    | `JID`                  |
  * | subscriber of author| `<site>#USER#<authorId>`    | `SUBSCRIBER#<userId>`  |
  * | subscription of user| `<site>#USER#<userId>`      | `SUBSCRIPTION#<authorId>` |
+ * | user blocks user    | `<site>#USER#<blockerId>`   | `BLOCKS#<blockedId>`   |
+ * | user is blocked by  | `<site>#USER#<blockedId>`   | `BLOCKEDBY#<blockerId>`|
+ * | group profile       | `<site>#GROUP#<id>`         | `PROFILE`              |
+ * | group nickname -> id| `<site>#GNICK#<nickname>`   | `GNICK`                |
+ * | group member        | `<site>#GROUP#<groupId>`    | `MEMBER#<userId>`      |
  * | notice              | `<site>#NOTICE#<id>`        | `NOTICE`               |
  * | notice id sequence  | `<site>#SEQ`                | `notice`               |
  * | idempotency record  | `<site>#IDEM#<key>`         | `IDEM`                 |
  * | site settings       | `<site>#SITE`               | `SETTINGS`             |
  *
  * Access patterns: user by id (GetItem), by nickname and by JID (GetItem on the index
- * item, then the profile), subscribers of an author (Query on the author's partition,
- * `begins_with(sk, 'SUBSCRIBER#')`, paged), notice by id (GetItem), next notice id
+ * item, then the profile; by many nicknames with two BatchGets), subscribers of an author
+ * (Query on the author's partition, `begins_with(sk, 'SUBSCRIBER#')`, paged; each item
+ * carries the per-subscription `im` flag, so a page needs no further read to filter on
+ * it), "which of these users follow X" (BatchGet of X's subscriber items), group by
+ * nickname (index item), members of a group (Query `begins_with(sk, 'MEMBER#')`, paged),
+ * "which of these users are members of G" (BatchGet of member items), who blocks a user
+ * (Query `begins_with(sk, 'BLOCKEDBY#')`: the reverse item written beside each block, so
+ * fan-out reads an author's blockers in one Query), notice by id (GetItem), next notice id
  * (UpdateItem ADD), idempotency record (conditional put; `expiresAt` is the TTL
  * attribute in AWS, and reads treat expired records as absent because the emulator has
  * no TTL). Uniqueness (nickname, JID, notice id) uses conditional puts, which
  * the embedded emulator supports (it has no transactions).
  */
+export const SUBSCRIBER_PREFIX = 'SUBSCRIBER#';
+export const MEMBER_PREFIX = 'MEMBER#';
+export const BLOCKED_BY_PREFIX = 'BLOCKEDBY#';
+
 export const keys = {
   user: (site: string, id: string) => ({ pk: `${site}#USER#${id}`, sk: 'PROFILE' }),
   nickname: (site: string, nickname: string) => ({
@@ -33,19 +48,34 @@ export const keys = {
   jid: (site: string, bareJid: string) => ({ pk: `${site}#JID#${bareJid}`, sk: 'JID' }),
   subscriber: (site: string, authorId: string, subscriberId: string) => ({
     pk: `${site}#USER#${authorId}`,
-    sk: `SUBSCRIBER#${subscriberId}`,
+    sk: `${SUBSCRIBER_PREFIX}${subscriberId}`,
   }),
   subscription: (site: string, subscriberId: string, authorId: string) => ({
     pk: `${site}#USER#${subscriberId}`,
     sk: `SUBSCRIPTION#${authorId}`,
+  }),
+  blocks: (site: string, blockerId: string, blockedId: string) => ({
+    pk: `${site}#USER#${blockerId}`,
+    sk: `BLOCKS#${blockedId}`,
+  }),
+  blockedBy: (site: string, blockedId: string, blockerId: string) => ({
+    pk: `${site}#USER#${blockedId}`,
+    sk: `${BLOCKED_BY_PREFIX}${blockerId}`,
+  }),
+  group: (site: string, id: string) => ({ pk: `${site}#GROUP#${id}`, sk: 'PROFILE' }),
+  groupNickname: (site: string, nickname: string) => ({
+    pk: `${site}#GNICK#${nickname.toLowerCase()}`,
+    sk: 'GNICK',
+  }),
+  member: (site: string, groupId: string, userId: string) => ({
+    pk: `${site}#GROUP#${groupId}`,
+    sk: `${MEMBER_PREFIX}${userId}`,
   }),
   notice: (site: string, id: string) => ({ pk: `${site}#NOTICE#${id}`, sk: 'NOTICE' }),
   noticeSequence: (site: string) => ({ pk: `${site}#SEQ`, sk: 'notice' }),
   siteSettings: (site: string) => ({ pk: `${site}#SITE`, sk: 'SETTINGS' }),
   idempotency: (site: string, key: string) => ({ pk: `${site}#IDEM#${key}`, sk: 'IDEM' }),
 };
-
-export const SUBSCRIBER_PREFIX = 'SUBSCRIBER#';
 
 export function tableDefinition(tableName: string): CreateTableCommandInput {
   return {

@@ -1,7 +1,7 @@
 import type { Notice } from '../frames.js';
 import type { SiteSettings, SiteSettingsSource } from '../site-settings.js';
 
-/** A user of the site, with the IM settings this system needs. */
+/** A user of the site, with the IM settings this system needs (statusnet.md §2.6). */
 export interface User {
   readonly site: string;
   readonly id: string;
@@ -10,6 +10,24 @@ export interface User {
   readonly im?: { readonly jid: string; readonly confirmed: boolean };
   /** StatusNet's `notify`: send notices by IM. */
   readonly notify: boolean;
+  /** StatusNet's `replies`: also send @-replies from people I do not follow. Off by default. */
+  readonly replies: boolean;
+  /** Send me my own notices. StatusNet did so through self-subscription; here it is opt-in. */
+  readonly echo: boolean;
+}
+
+/** One row of an author's subscriber index. */
+export interface Subscriber {
+  readonly userId: string;
+  /** The per-subscription IM flag (StatusNet's `subscription.jabber`); on unless turned off. */
+  readonly im: boolean;
+}
+
+/** A user group, addressed in notices as `!nickname`. */
+export interface Group {
+  readonly site: string;
+  readonly id: string;
+  readonly nickname: string;
 }
 
 export interface Page<T> {
@@ -24,14 +42,37 @@ export interface Store extends SiteSettingsSource {
 
   putUser(user: User): Promise<void>;
   getUser(site: string, id: string): Promise<User | undefined>;
+  /** The users that exist among `ids`, in no particular order. */
   getUsers(site: string, ids: readonly string[]): Promise<User[]>;
   findUserByNickname(site: string, nickname: string): Promise<User | undefined>;
+  /** The users that exist among `nicknames` (any case), in no particular order. */
+  findUsersByNicknames(site: string, nicknames: readonly string[]): Promise<User[]>;
   /** Only confirmed addresses are indexed. */
   findUserByJid(site: string, bareJid: string): Promise<User | undefined>;
 
+  /** Subscribes with the IM flag on; following again resets the flag. */
   follow(site: string, subscriberId: string, authorId: string): Promise<void>;
-  /** The ids of the users who follow `authorId`, a page at a time. */
-  listSubscribers(site: string, authorId: string, cursor?: string, limit?: number): Promise<Page<string>>;
+  /** Turns IM copies of one followed author on or off; false when there is no such subscription. */
+  setSubscriptionIm(site: string, subscriberId: string, authorId: string, on: boolean): Promise<boolean>;
+  /** The users who follow `authorId`, a page at a time, in a stable order. */
+  listSubscribers(site: string, authorId: string, cursor?: string, limit?: number): Promise<Page<Subscriber>>;
+  /** Which of `userIds` follow `authorId` (one batch read, not a scan of the audience). */
+  findSubscribers(site: string, authorId: string, userIds: readonly string[]): Promise<Subscriber[]>;
+
+  /** Creates a group; a nickname taken by another group is a conflict. */
+  createGroup(group: Group): Promise<void>;
+  findGroupByNickname(site: string, nickname: string): Promise<Group | undefined>;
+  joinGroup(site: string, groupId: string, userId: string): Promise<void>;
+  leaveGroup(site: string, groupId: string, userId: string): Promise<void>;
+  /** The ids of a group's members, a page at a time, in a stable order. */
+  listGroupMembers(site: string, groupId: string, cursor?: string, limit?: number): Promise<Page<string>>;
+  /** Which of `userIds` are members of the group (one batch read). */
+  findGroupMembers(site: string, groupId: string, userIds: readonly string[]): Promise<string[]>;
+
+  block(site: string, blockerId: string, blockedId: string): Promise<void>;
+  unblock(site: string, blockerId: string, blockedId: string): Promise<void>;
+  /** Everyone who blocks `userId` (one Query on the reverse items). */
+  listBlockers(site: string, userId: string): Promise<string[]>;
 
   /** Stores a notice once; returns false when a notice with that id already exists. */
   saveNotice(site: string, notice: Notice): Promise<boolean>;
@@ -44,4 +85,6 @@ export interface Store extends SiteSettingsSource {
    * returns whichever value is stored. Expired records count as absent.
    */
   rememberFirst(site: string, key: string, value: string, ttlSeconds: number): Promise<string>;
+  /** Overwrites an idempotency record (e.g. a claim becoming "done"). */
+  remember(site: string, key: string, value: string, ttlSeconds: number): Promise<void>;
 }

@@ -1,17 +1,35 @@
 import type { FrameKind, FrameOf, Notice } from '../../shared/frames.js';
 import type { FrameSender } from '../../shared/queue.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
-import type { Page, Store, User } from '../../shared/store/types.js';
+import type { Group, Page, Store, Subscriber, User } from '../../shared/store/types.js';
 import type { QueueName } from '../../shared/topology.js';
 
-/** In-memory Store for unit tests; the DynamoStore is covered by integration tests. */
+/**
+ * In-memory Store for unit tests; the DynamoStore is covered by integration tests. Pages
+ * follow DynamoDB's: ids in sort-key order, the cursor is the last id returned, so a page
+ * starts after it even when that row has gone since.
+ */
 export class MemoryStore implements Store {
   readonly users = new Map<string, User>();
-  readonly subscribers = new Map<string, string[]>();
+  /** `site/authorId` -> subscriberId -> per-subscription IM flag */
+  readonly subscribers = new Map<string, Map<string, boolean>>();
+  readonly groups = new Map<string, Group>();
+  /** `site/groupId` -> member ids */
+  readonly members = new Map<string, Set<string>>();
+  /** `site/blockedId` -> blocker ids */
+  readonly blockers = new Map<string, Set<string>>();
   readonly notices = new Map<string, Notice>();
-  readonly remembered = new Map<string, string>();
+  readonly remembered = new Map<string, { value: string; expiresAt: number }>();
   readonly settings = new Map<string, SiteSettings>();
+  /** Counts calls by method name, so tests can check how the audience was read. */
+  readonly calls = new Map<string, number>();
+  /** The clock idempotency records expire by (ms); tests move it. */
+  now = () => Date.now();
   private sequence = 0;
+
+  private count(method: string): void {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
+  }
 
   async getSiteSettings(site: string): Promise<SiteSettings | undefined> {
     return this.settings.get(site);
@@ -27,33 +45,105 @@ export class MemoryStore implements Store {
     return this.users.get(`${site}/${id}`);
   }
   async getUsers(site: string, ids: readonly string[]): Promise<User[]> {
-    return ids.flatMap((id) => this.users.get(`${site}/${id}`) ?? []);
+    this.count('getUsers');
+    return [...new Set(ids)].flatMap((id) => this.users.get(`${site}/${id}`) ?? []);
   }
   async findUserByNickname(site: string, nickname: string): Promise<User | undefined> {
     return [...this.users.values()].find(
       (u) => u.site === site && u.nickname.toLowerCase() === nickname.toLowerCase(),
     );
   }
+  async findUsersByNicknames(site: string, nicknames: readonly string[]): Promise<User[]> {
+    this.count('findUsersByNicknames');
+    const wanted = new Set(nicknames.map((n) => n.toLowerCase()));
+    return [...this.users.values()].filter((u) => u.site === site && wanted.has(u.nickname.toLowerCase()));
+  }
   async findUserByJid(site: string, jid: string): Promise<User | undefined> {
     return [...this.users.values()].find((u) => u.site === site && u.im?.confirmed && u.im.jid === jid);
   }
+
   async follow(site: string, subscriberId: string, authorId: string): Promise<void> {
-    const list = this.subscribers.get(`${site}/${authorId}`) ?? [];
-    if (!list.includes(subscriberId)) list.push(subscriberId);
+    const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
+    list.set(subscriberId, true);
     this.subscribers.set(`${site}/${authorId}`, list);
+  }
+  async setSubscriptionIm(
+    site: string,
+    subscriberId: string,
+    authorId: string,
+    on: boolean,
+  ): Promise<boolean> {
+    const list = this.subscribers.get(`${site}/${authorId}`);
+    if (!list?.has(subscriberId)) return false;
+    list.set(subscriberId, on);
+    return true;
   }
   async listSubscribers(
     site: string,
     authorId: string,
     cursor?: string,
     limit = 1000,
-  ): Promise<Page<string>> {
-    const all = this.subscribers.get(`${site}/${authorId}`) ?? [];
-    const start = cursor ? all.indexOf(cursor) + 1 : 0;
-    const items = all.slice(start, start + limit);
-    const last = items.at(-1);
-    return start + limit < all.length && last ? { items, next: last } : { items };
+  ): Promise<Page<Subscriber>> {
+    this.count('listSubscribers');
+    const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
+    const page = pageOf([...list.keys()], cursor, limit);
+    return { ...page, items: page.items.map((userId) => ({ userId, im: list.get(userId) === true })) };
   }
+  async findSubscribers(site: string, authorId: string, userIds: readonly string[]): Promise<Subscriber[]> {
+    this.count('findSubscribers');
+    const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
+    return [...new Set(userIds)].flatMap((userId) => {
+      const im = list.get(userId);
+      return im === undefined ? [] : [{ userId, im }];
+    });
+  }
+
+  async createGroup(group: Group): Promise<void> {
+    const taken = await this.findGroupByNickname(group.site, group.nickname);
+    if (taken && taken.id !== group.id) throw new Error(`group nickname ${group.nickname} is taken`);
+    this.groups.set(`${group.site}/${group.id}`, group);
+  }
+  async findGroupByNickname(site: string, nickname: string): Promise<Group | undefined> {
+    return [...this.groups.values()].find(
+      (g) => g.site === site && g.nickname.toLowerCase() === nickname.toLowerCase(),
+    );
+  }
+  async joinGroup(site: string, groupId: string, userId: string): Promise<void> {
+    const set = this.members.get(`${site}/${groupId}`) ?? new Set<string>();
+    set.add(userId);
+    this.members.set(`${site}/${groupId}`, set);
+  }
+  async leaveGroup(site: string, groupId: string, userId: string): Promise<void> {
+    this.members.get(`${site}/${groupId}`)?.delete(userId);
+  }
+  async listGroupMembers(
+    site: string,
+    groupId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<string>> {
+    this.count('listGroupMembers');
+    return pageOf([...(this.members.get(`${site}/${groupId}`) ?? [])], cursor, limit);
+  }
+  async findGroupMembers(site: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
+    this.count('findGroupMembers');
+    const set = this.members.get(`${site}/${groupId}`) ?? new Set<string>();
+    return [...new Set(userIds)].filter((id) => set.has(id));
+  }
+
+  async block(site: string, blockerId: string, blockedId: string): Promise<void> {
+    const set = this.blockers.get(`${site}/${blockedId}`) ?? new Set<string>();
+    set.add(blockerId);
+    this.blockers.set(`${site}/${blockedId}`, set);
+  }
+  async unblock(site: string, blockerId: string, blockedId: string): Promise<void> {
+    this.blockers.get(`${site}/${blockedId}`)?.delete(blockerId);
+  }
+  async listBlockers(site: string, userId: string): Promise<string[]> {
+    this.count('listBlockers');
+    return [...(this.blockers.get(`${site}/${userId}`) ?? [])];
+  }
+
   async saveNotice(site: string, notice: Notice): Promise<boolean> {
     if (this.notices.has(`${site}/${notice.id}`)) return false;
     this.notices.set(`${site}/${notice.id}`, notice);
@@ -66,12 +156,24 @@ export class MemoryStore implements Store {
     this.sequence += 1;
     return String(this.sequence);
   }
-  async rememberFirst(site: string, key: string, value: string): Promise<string> {
+  async rememberFirst(site: string, key: string, value: string, ttlSeconds: number): Promise<string> {
     const existing = this.remembered.get(`${site}/${key}`);
-    if (existing !== undefined) return existing;
-    this.remembered.set(`${site}/${key}`, value);
+    if (existing && existing.expiresAt > this.now()) return existing.value;
+    await this.remember(site, key, value, ttlSeconds);
     return value;
   }
+  async remember(site: string, key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.remembered.set(`${site}/${key}`, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+  }
+}
+
+/** One page of `ids` in sort order, starting after `cursor`, like a DynamoDB Query. */
+function pageOf(ids: readonly string[], cursor: string | undefined, limit: number): Page<string> {
+  const sorted = [...ids].sort();
+  const rest = cursor === undefined ? sorted : sorted.filter((id) => id > cursor);
+  const items = rest.slice(0, limit);
+  const last = items.at(-1);
+  return rest.length > limit && last !== undefined ? { items, next: last } : { items };
 }
 
 /** Records what would have been sent to each queue. */
@@ -95,6 +197,8 @@ export function user(id: string, nickname: string, overrides: Partial<User> = {}
     id,
     nickname,
     notify: true,
+    replies: false,
+    echo: false,
     im: { jid: `${nickname}@example.org`, confirmed: true },
     ...overrides,
   };

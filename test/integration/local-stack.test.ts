@@ -69,11 +69,13 @@ describe('local stack', () => {
       id: '1',
       nickname: 'alice',
       notify: true,
+      replies: false,
+      echo: false,
       im: { jid: 'alice@localhost', confirmed: true },
     });
     expect(await store.findUserByJid('local', 'carol@localhost')).toMatchObject({ id: '3' });
-    expect((await store.listSubscribers('local', '1')).items).toEqual(['2', '3']);
-    expect((await store.listSubscribers('local', '2')).items).toEqual(['1']);
+    expect((await store.listSubscribers('local', '1')).items.map((s) => s.userId)).toEqual(['2', '3']);
+    expect((await store.listSubscribers('local', '2')).items.map((s) => s.userId)).toEqual(['1']);
   });
 
   it('keeps generated passwords in the data folder', async () => {

@@ -1,9 +1,10 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.js';
 import { ensureTable } from '../../infra/local/provision.js';
 import { createDocumentClient } from '../../shared/aws/clients.js';
 import { DynamoStore, StoreConflictError } from '../../shared/store/dynamo-store.js';
+import { keys } from '../../shared/store/table.js';
 import { notice, user } from '../helpers/fakes.js';
 
 // DynamoStore against the embedded DynamoDB (dynalite), through the real SDK client.
@@ -59,7 +60,8 @@ describe('DynamoStore', () => {
     let pages = 0;
     do {
       const page = await store.listSubscribers('local', 'author', cursor, 100);
-      seen.push(...page.items);
+      seen.push(...page.items.map((s) => s.userId));
+      expect(page.items.every((s) => s.im)).toBe(true);
       cursor = page.next;
       pages++;
     } while (cursor);
@@ -83,5 +85,97 @@ describe('DynamoStore', () => {
     expect(await store.rememberFirst('local', 'k', 'two', 60)).toBe('one');
     expect(await store.rememberFirst('local', 'expired', 'a', -1)).toBe('a');
     expect(await store.rememberFirst('local', 'expired', 'b', 60)).toBe('b');
+  });
+
+  it('reads the replies and echo preferences, off when a profile predates them', async () => {
+    await store.putUser(user('p1', 'prefs', { replies: true, echo: true }));
+    expect(await store.getUser('local', 'p1')).toMatchObject({ replies: true, echo: true });
+    await db.send(
+      new PutCommand({
+        TableName: 'store-test',
+        Item: { ...keys.user('local', 'p2'), site: 'local', id: 'p2', nickname: 'old', notify: true },
+      }),
+    );
+    expect(await store.getUser('local', 'p2')).toMatchObject({ replies: false, echo: false });
+  });
+
+  it('finds users by many nicknames in any case, ignoring unknown ones', async () => {
+    const found = await store.findUsersByNicknames('local', ['ALICE', 'bob', 'nobody', 'alice']);
+    expect(found.map((u) => u.id).sort()).toEqual(['1', '2']);
+    expect(await store.findUsersByNicknames('local', [])).toEqual([]);
+  });
+
+  it('keeps a per-subscription IM flag: on by default, off per followed author, on again when re-followed', async () => {
+    await store.follow('local', 'x1', 'author2');
+    await store.follow('local', 'x2', 'author2');
+    expect(await store.setSubscriptionIm('local', 'x1', 'author2', false)).toBe(true);
+    expect(await store.setSubscriptionIm('local', 'x3', 'author2', false)).toBe(false);
+    expect((await store.listSubscribers('local', 'author2')).items).toEqual([
+      { userId: 'x1', im: false },
+      { userId: 'x2', im: true },
+    ]);
+    const among = await store.findSubscribers('local', 'author2', ['x1', 'x2', 'x3', 'x2']);
+    expect(among.sort((a, b) => a.userId.localeCompare(b.userId))).toEqual([
+      { userId: 'x1', im: false },
+      { userId: 'x2', im: true },
+    ]);
+    await store.follow('local', 'x1', 'author2');
+    expect((await store.findSubscribers('local', 'author2', ['x1']))[0]?.im).toBe(true);
+  });
+
+  it('answers "which of these follow X" for more than one BatchGet worth of users', async () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `s${String(i * 2).padStart(3, '0')}`);
+    const found = await store.findSubscribers('local', 'author', ids);
+    // the earlier test made s000..s229 follow `author`
+    expect(found.map((s) => s.userId).sort()).toEqual(ids.filter((id) => id < 's230'));
+  });
+
+  it('creates groups with unique nicknames, pages their members and checks membership in batches', async () => {
+    await store.createGroup({ site: 'local', id: 'g1', nickname: 'Cats' });
+    await store.createGroup({ site: 'local', id: 'g1', nickname: 'Cats' }); // idempotent
+    await expect(store.createGroup({ site: 'local', id: 'g2', nickname: 'cats' })).rejects.toThrow(
+      StoreConflictError,
+    );
+    expect(await store.findGroupByNickname('local', 'CATS')).toEqual({
+      site: 'local',
+      id: 'g1',
+      nickname: 'Cats',
+    });
+    expect(await store.findGroupByNickname('local', 'dogs')).toBeUndefined();
+    expect(await store.findGroupByNickname('other-site', 'cats')).toBeUndefined();
+
+    const members = Array.from({ length: 25 }, (_, i) => `u${String(i).padStart(2, '0')}`);
+    for (const id of members) await store.joinGroup('local', 'g1', id);
+    await store.leaveGroup('local', 'g1', 'u03');
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listGroupMembers('local', 'g1', cursor, 10);
+      expect(page.items.length).toBeLessThanOrEqual(10);
+      seen.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual(members.filter((id) => id !== 'u03'));
+    expect((await store.findGroupMembers('local', 'g1', ['u01', 'u03', 'zz'])).sort()).toEqual(['u01']);
+  });
+
+  it('lists who blocks a user with one Query on the reverse items, and forgets an unblock', async () => {
+    await store.block('local', 'b1', 'victim');
+    await store.block('local', 'b2', 'victim');
+    await store.block('local', 'b1', 'someone-else');
+    expect((await store.listBlockers('local', 'victim')).sort()).toEqual(['b1', 'b2']);
+    await store.unblock('local', 'b1', 'victim');
+    expect(await store.listBlockers('local', 'victim')).toEqual(['b2']);
+    expect(await store.listBlockers('local', 'nobody')).toEqual([]);
+    // block items do not leak into the user's subscriber index
+    await store.follow('local', 'f1', 'victim');
+    expect((await store.listSubscribers('local', 'victim')).items).toEqual([{ userId: 'f1', im: true }]);
+  });
+
+  it('overwrites an idempotency record with remember, so a claim can become "done"', async () => {
+    expect(await store.rememberFirst('local', 'page', 'claim:a', 60)).toBe('claim:a');
+    expect(await store.rememberFirst('local', 'page', 'claim:b', 60)).toBe('claim:a');
+    await store.remember('local', 'page', 'done', 3600);
+    expect(await store.rememberFirst('local', 'page', 'claim:b', 60)).toBe('done');
   });
 });
