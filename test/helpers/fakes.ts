@@ -21,15 +21,9 @@ export class MemoryStore implements Store {
   readonly notices = new Map<string, Notice>();
   readonly remembered = new Map<string, { value: string; expiresAt: number }>();
   readonly settings = new Map<string, SiteSettings>();
-  /** Counts calls by method name, so tests can check how the audience was read. */
-  readonly calls = new Map<string, number>();
   /** The clock idempotency records expire by (ms); tests move it. */
   now = () => Date.now();
   private sequence = 0;
-
-  private count(method: string): void {
-    this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
-  }
 
   async getSiteSettings(site: string): Promise<SiteSettings | undefined> {
     return this.settings.get(site);
@@ -45,7 +39,6 @@ export class MemoryStore implements Store {
     return this.users.get(`${site}/${id}`);
   }
   async getUsers(site: string, ids: readonly string[]): Promise<User[]> {
-    this.count('getUsers');
     return [...new Set(ids)].flatMap((id) => this.users.get(`${site}/${id}`) ?? []);
   }
   async findUserByNickname(site: string, nickname: string): Promise<User | undefined> {
@@ -54,7 +47,6 @@ export class MemoryStore implements Store {
     );
   }
   async findUsersByNicknames(site: string, nicknames: readonly string[]): Promise<User[]> {
-    this.count('findUsersByNicknames');
     const wanted = new Set(nicknames.map((n) => n.toLowerCase()));
     return [...this.users.values()].filter((u) => u.site === site && wanted.has(u.nickname.toLowerCase()));
   }
@@ -84,13 +76,11 @@ export class MemoryStore implements Store {
     cursor?: string,
     limit = 1000,
   ): Promise<Page<Subscriber>> {
-    this.count('listSubscribers');
     const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
     const page = pageOf([...list.keys()], cursor, limit);
     return { ...page, items: page.items.map((userId) => ({ userId, im: list.get(userId) === true })) };
   }
   async findSubscribers(site: string, authorId: string, userIds: readonly string[]): Promise<Subscriber[]> {
-    this.count('findSubscribers');
     const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
     return [...new Set(userIds)].flatMap((userId) => {
       const im = list.get(userId);
@@ -122,11 +112,9 @@ export class MemoryStore implements Store {
     cursor?: string,
     limit = 1000,
   ): Promise<Page<string>> {
-    this.count('listGroupMembers');
     return pageOf([...(this.members.get(`${site}/${groupId}`) ?? [])], cursor, limit);
   }
   async findGroupMembers(site: string, groupId: string, userIds: readonly string[]): Promise<string[]> {
-    this.count('findGroupMembers');
     const set = this.members.get(`${site}/${groupId}`) ?? new Set<string>();
     return [...new Set(userIds)].filter((id) => set.has(id));
   }
@@ -140,7 +128,6 @@ export class MemoryStore implements Store {
     this.blockers.get(`${site}/${blockedId}`)?.delete(blockerId);
   }
   async listBlockers(site: string, userId: string): Promise<string[]> {
-    this.count('listBlockers');
     return [...(this.blockers.get(`${site}/${userId}`) ?? [])];
   }
 
