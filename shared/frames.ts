@@ -51,9 +51,43 @@ export const OutboundStanzaSchema = z.object({
 });
 export type OutboundStanza = z.infer<typeof OutboundStanzaSchema>;
 
-export const StanzaBatchSchema = z.object({
-  stanzas: z.array(OutboundStanzaSchema).min(1).max(1000),
+/** Most stanzas one frame may carry, whole or as a broadcast's recipients. */
+export const MAX_STANZAS_PER_FRAME = 10_000;
+
+export const RecipientSchema = z.object({
+  id: OutboundStanzaSchema.shape.id,
+  to: OutboundStanzaSchema.shape.to,
 });
+
+/**
+ * One stanza for many recipients: a fan-out page sends the same notice to everyone in it,
+ * so the stanza travels once and only the envelope is listed per recipient. The relay writes
+ * one copy per recipient, with `to` and `id` set from the list.
+ */
+export const BroadcastSchema = z.object({
+  xml: z
+    .string()
+    .min(1)
+    .max(200_000)
+    .describe('One serialized <message/> without to and id attributes; the relay sets both per recipient'),
+  recipients: z.array(RecipientSchema).min(1).max(MAX_STANZAS_PER_FRAME),
+});
+export type Broadcast = z.infer<typeof BroadcastSchema>;
+
+export const StanzaBatchSchema = z
+  .object({
+    stanzas: z
+      .array(OutboundStanzaSchema)
+      .min(1)
+      .max(MAX_STANZAS_PER_FRAME)
+      .optional()
+      .describe('Stanzas rendered whole, each for its own recipient'),
+    broadcast: BroadcastSchema.optional(),
+  })
+  .describe('Carries exactly one of stanzas or broadcast')
+  .refine((batch) => (batch.stanzas === undefined) !== (batch.broadcast === undefined), {
+    message: 'carries exactly one of stanzas or broadcast',
+  });
 
 export const InboundChatSchema = z.object({
   from: z.string().min(3).max(3071).describe('Full JID of the sender, as the server stamped it'),

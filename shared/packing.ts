@@ -1,4 +1,4 @@
-import { encodeJson, type OutboundStanza } from './frames.js';
+import { type Broadcast, encodeJson, type OutboundStanza } from './frames.js';
 import { groupBySize } from './grouping.js';
 
 /**
@@ -23,4 +23,16 @@ export function packStanzas(
     maxItems: limits.maxStanzas,
     maxBytes: limits.maxBytes,
   });
+}
+
+/**
+ * Splits a broadcast's recipients over as few messages as the limits allow; each part
+ * carries the stanza once. The stanza's size comes off every part's byte budget.
+ */
+export function packBroadcast(broadcast: Broadcast, limits: PackingLimits = DEFAULT_PACKING): Broadcast[] {
+  const budget = limits.maxBytes - Buffer.byteLength(encodeJson(broadcast.xml));
+  return groupBySize(broadcast.recipients, (recipient) => Buffer.byteLength(encodeJson(recipient)), {
+    maxItems: limits.maxStanzas,
+    maxBytes: Math.max(1, budget),
+  }).map((recipients) => ({ xml: broadcast.xml, recipients }));
 }

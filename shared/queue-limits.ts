@@ -1,6 +1,7 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type Env, readInteger } from './config.js';
 import { TransientError } from './errors.js';
+import { MAX_STANZAS_PER_FRAME } from './frames.js';
 import type { PackingLimits } from './packing.js';
 import type { QueueName } from './topology.js';
 
@@ -13,11 +14,12 @@ import type { QueueName } from './topology.js';
 
 /** The frame envelope around the stanzas: v, kind, site, id (at most 512), ts, and JSON punctuation. */
 export const ENVELOPE_MARGIN_BYTES = 2048;
-/** StanzaBatchSchema takes at most 1,000 stanzas per frame. */
-export const MAX_STANZAS_LIMIT = 1000;
-export const DEFAULT_MAX_STANZAS = 500;
+/** StanzaBatchSchema's limit per frame. */
+export const MAX_STANZAS_LIMIT = MAX_STANZAS_PER_FRAME;
+/** One fan-out page (1,000 recipients by default) fits one message. */
+export const DEFAULT_MAX_STANZAS = 1000;
 
-/** Reads the stanza cap per output message (`MAX_STANZAS_PER_MESSAGE`, 1 to 1,000, default 500). */
+/** Reads the stanza cap per output message (`MAX_STANZAS_PER_MESSAGE`, 1 to 10,000, default 1,000). */
 export function readMaxStanzasPerMessage(env: Env): number {
   return readInteger(env, 'MAX_STANZAS_PER_MESSAGE', DEFAULT_MAX_STANZAS, 1, MAX_STANZAS_LIMIT);
 }

@@ -1,5 +1,6 @@
-import { type Element, Parser } from '@xmpp/xml';
-import { decodeFrame, type StanzaFrame } from '../shared/frames.js';
+import { Element, Parser } from '@xmpp/xml';
+import { type Broadcast, decodeFrame, type StanzaFrame } from '../shared/frames.js';
+import { parseJid } from '../shared/jid.js';
 import { findIllegalXmlChar } from '../shared/xml.js';
 import { InvalidStanzaError } from './errors.js';
 
@@ -13,6 +14,10 @@ import { InvalidStanzaError } from './errors.js';
  * - its root is not message, presence or iq in the jabber:client namespace, or its `to`
  *   differs from the frame's,
  * - any character, raw or after entity decoding, is not allowed by XML 1.0.
+ *
+ * A broadcast (one stanza, many recipients) is checked once; its root must carry no `to`
+ * or `id`, each recipient's `to` must be a JID, and each copy gets the recipient's `to` and
+ * `id` as attributes (escaped by the serializer, like everything else).
  */
 const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
 
@@ -28,19 +33,41 @@ export function checkStanzaFrame(body: string): CheckedFrame {
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }
-  const elements: Element[] = [];
-  for (const [index, stanza] of frame.payload.stanzas.entries()) {
-    try {
-      elements.push(checkStanza(index, stanza));
-    } catch (error) {
-      return { ok: false, reason: (error as Error).message };
-    }
+  try {
+    const { stanzas, broadcast } = frame.payload;
+    const elements = broadcast
+      ? checkBroadcast(broadcast)
+      : (stanzas ?? []).map((stanza, index) => checkStanza(index, stanza));
+    return { ok: true, frame, elements };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
   }
-  return { ok: true, frame, elements };
 }
 
-/** Parses and checks one stanza; throws InvalidStanzaError with the reason. */
-export function checkStanza(index: number, stanza: { id: string; to: string; xml: string }): Element {
+/** Checks a broadcast's stanza once and returns one copy per recipient; throws InvalidStanzaError. */
+export function checkBroadcast(broadcast: Broadcast): Element[] {
+  const root = checkStanza(0, { xml: broadcast.xml });
+  for (const name of ['to', 'id'])
+    if (root.attrs[name] !== undefined) throw new InvalidStanzaError(0, `a broadcast's root has ${name}=`);
+  return broadcast.recipients.map((recipient, index) => {
+    if (!parseJid(recipient.to))
+      throw new InvalidStanzaError(index, `recipient "${recipient.to}" is not a JID`);
+    const illegal = findIllegalXmlChar(recipient.to + recipient.id);
+    if (illegal !== -1) throw new InvalidStanzaError(index, 'illegal character in recipient to or id');
+    // Each copy has its own attributes and children list: stream management appends a
+    // <delay/> to a stanza it resends (XEP-0198 §4 with XEP-0203), which must not reach the
+    // other copies. The children themselves are shared and never changed.
+    const copy = new Element(root.name, { ...root.attrs, to: recipient.to, id: recipient.id });
+    copy.children = [...root.children];
+    return copy;
+  });
+}
+
+/**
+ * Parses and checks one stanza; throws InvalidStanzaError with the reason. Without `to`
+ * (a broadcast's stanza), the root's `to` is not compared.
+ */
+export function checkStanza(index: number, stanza: { id?: string; to?: string; xml: string }): Element {
   const fail = (reason: string): never => {
     throw new InvalidStanzaError(index, reason);
   };
@@ -54,11 +81,11 @@ export function checkStanza(index: number, stanza: { id: string; to: string; xml
   const xmlns = root.attrs.xmlns;
   if (xmlns !== undefined && xmlns !== 'jabber:client')
     fail(`root namespace "${xmlns}" is not jabber:client`);
-  if (root.attrs.to !== stanza.to)
+  if (stanza.to !== undefined && root.attrs.to !== stanza.to)
     fail(`root to="${root.attrs.to ?? ''}" differs from the frame's "${stanza.to}"`);
   const problem = findIllegalInTree(root);
   if (problem) fail(problem);
-  if (root.attrs.id === undefined) root.attrs.id = stanza.id;
+  if (root.attrs.id === undefined && stanza.id !== undefined) root.attrs.id = stanza.id;
   return root;
 }
 

@@ -1,10 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { makeFrame, type Notice, type NoticeFrame, type OutboundStanza } from '../../shared/frames.js';
+import { makeFrame, type Notice, type NoticeFrame } from '../../shared/frames.js';
 import { bareJid } from '../../shared/jid.js';
-import { packStanzas } from '../../shared/packing.js';
+import { packBroadcast } from '../../shared/packing.js';
 import type { FrameSender } from '../../shared/queue.js';
 import type { QueueLimits } from '../../shared/queue-limits.js';
-import { noticeStanzaRenderer } from '../../shared/render/notice-stanza.js';
+import { renderNoticeBroadcast } from '../../shared/render/notice-stanza.js';
 import type { SiteSettings, SiteSettingsCache } from '../../shared/site-settings.js';
 
 export interface ImFirehoseDeps {
@@ -48,10 +48,9 @@ export async function publishToFirehose(frame: NoticeFrame, deps: ImFirehoseDeps
 
   // The same stanza (and id) a subscriber gets: a listener who also follows the author is one
   // recipient of one notice, so the relay sends whichever copy comes second as a repeat.
-  const render = noticeStanzaRenderer({ site, settings, notice });
-  const stanzas: OutboundStanza[] = listeners.map(render);
-  const frames = packStanzas(stanzas, await deps.limits.packing('xmpp-out')).map((group, index) =>
-    makeFrame('stanzas', site, `firehose-${notice.id}-m${index}`, { stanzas: group }),
+  const broadcast = renderNoticeBroadcast({ site, settings, notice }, listeners);
+  const frames = packBroadcast(broadcast, await deps.limits.packing('xmpp-out')).map((part, index) =>
+    makeFrame('stanzas', site, `firehose-${notice.id}-m${index}`, { broadcast: part }),
   );
   await deps.sender.send('xmpp-out', frames);
   deps.logger.info('notice queued for the firehose', {

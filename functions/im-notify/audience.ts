@@ -25,7 +25,7 @@ export type AudienceStore = Pick<
   | 'getUser'
   | 'getUsers'
   | 'findUsersByNicknames'
-  | 'listSubscribers'
+  | 'listImSubscribers'
   | 'findSubscribers'
   | 'findGroupByNickname'
   | 'listGroupMembers'
@@ -39,9 +39,12 @@ export interface AudienceContext {
   readonly store: AudienceStore;
 }
 
+/** Who has a reason to get a copy: a user, or what the IM subscriber index holds of one. */
+export type Candidate = Pick<User, 'id' | 'im' | 'notify'>;
+
 export interface Segment {
   /** Users with a reason to get a copy, not yet checked for eligibility. */
-  readonly candidates: readonly User[];
+  readonly candidates: readonly Candidate[];
   /** How many rows of the audience this segment read; counts against the page size. */
   readonly consumed: number;
   /** Where the next segment starts; undefined when the fan-out is complete. */
@@ -100,12 +103,15 @@ export class Audience {
     };
   }
 
+  /** The IM subscriber index already holds only deliverable followers and their address. */
   private async subscribers(position: Position, budget: number): Promise<Segment> {
     const { site, store } = this.context;
-    const page = await store.listSubscribers(site, this.authorId, position.cursor, budget);
-    const ids = page.items.filter((s) => s.im && s.userId !== this.authorId).map((s) => s.userId);
+    const page = await store.listImSubscribers(site, this.authorId, position.cursor, budget);
+    const candidates = page.items
+      .filter((s) => s.userId !== this.authorId)
+      .map((s) => ({ id: s.userId, notify: true, im: { jid: s.jid, confirmed: true } }));
     return {
-      candidates: ids.length > 0 ? await store.getUsers(site, ids) : [],
+      candidates,
       consumed: page.items.length,
       next: page.next !== undefined ? { ...position, cursor: page.next } : this.after(position),
     };

@@ -1,12 +1,12 @@
 import { bareJid } from '../../shared/jid.js';
-import type { User } from '../../shared/store/types.js';
+import type { Candidate } from './audience.js';
 
 /**
  * Why a user who has a reason to get a copy still gets none (statusnet.md §1.3 checks 1
  * and the block rule), or undefined when they get one. The same for every reason, so a
  * user skipped here is skipped in every stage alike.
  */
-export function skipReason(user: User, blockers: ReadonlySet<string>): string | undefined {
+export function skipReason(user: Candidate, blockers: ReadonlySet<string>): string | undefined {
   if (!user.im) return 'no IM address';
   if (!user.im.confirmed) return 'IM address not confirmed';
   if (!user.notify) return 'notify is off';
@@ -16,6 +16,6 @@ export function skipReason(user: User, blockers: ReadonlySet<string>): string | 
 }
 
 /** Delivery always goes to the bare JID (RFC 6121 §8.5.2: the server picks the resources). */
-export function deliveryJid(user: User): string | undefined {
+export function deliveryJid(user: Candidate): string | undefined {
   return user.im ? bareJid(user.im.jid) : undefined;
 }

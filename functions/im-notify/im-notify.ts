@@ -1,13 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { noticeAddressing } from '../../shared/addressing.js';
 import { TransientError } from '../../shared/errors.js';
-import { makeFrame, type Notice, type OutboundStanza } from '../../shared/frames.js';
-import { type PackingLimits, packStanzas } from '../../shared/packing.js';
+import { makeFrame, type Notice } from '../../shared/frames.js';
+import { type PackingLimits, packBroadcast } from '../../shared/packing.js';
 import type { FrameSender } from '../../shared/queue.js';
-import { noticeStanzaRenderer } from '../../shared/render/notice-stanza.js';
+import { renderNoticeBroadcast } from '../../shared/render/notice-stanza.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
-import type { Store, User } from '../../shared/store/types.js';
-import { Audience, type AudienceStore } from './audience.js';
+import type { Store } from '../../shared/store/types.js';
+import { Audience, type AudienceStore, type Candidate } from './audience.js';
 import { deliveryJid, skipReason } from './eligibility.js';
 import type { ImNotifyFrame } from './frame.js';
 import { type Position, positionKey, START } from './position.js';
@@ -47,8 +47,9 @@ const MAX_SEGMENTS = 64;
 
 /**
  * One invocation of the IM fan-out: reads the audience from the frame's position until
- * `pageSize` rows are read, sends the eligible recipients' stanzas packed into few output
- * messages, then, if audience remains, ONE continuation frame to its own queue.
+ * `pageSize` rows are read; if audience remains, sends ONE continuation frame to its own
+ * queue; then sends the notice once per output message with the eligible recipients'
+ * envelopes (a broadcast), in as few messages as the queue's size allows.
  *
  * Idempotent per (notice, recipient) because pages are deterministic and each page's
  * idempotency record (keyed by its start position) goes through two states:
@@ -57,7 +58,7 @@ const MAX_SEGMENTS = 64;
  *   frame, a continuation sent twice) is a no-op once the page is done, or is retried
  *   later while the owner still works (PageBusyError), so duplicates never run side by
  *   side and a duplicated continuation cannot double the rest of the fan-out;
- * - after the stanzas and the continuation were sent, the page is marked done.
+ * - after the continuation and the stanzas were sent, the page is marked done.
  * The remaining window: a crash between sending and marking done makes the retry queue
  * the page's stanzas again. Their ids are stable (notice id, recipient), so the relay
  * can recognise and drop the repeats.
@@ -83,13 +84,8 @@ export async function notifyPage(
   if (holder !== claim) throw new PageBusyError(`page ${key} is being worked on by another message`);
 
   const { recipients, next } = await readPage(site, notice, start, deps);
-  const settings = await deps.settings.get(site);
-  // Rendered once per page; only the envelope (to, id) differs between recipients.
-  const stanzas: OutboundStanza[] = recipients.map(noticeStanzaRenderer({ site, settings, notice }));
-  const frames = packStanzas(stanzas, deps.limits.packing).map((group, index) =>
-    makeFrame('stanzas', site, `notice-${notice.id}-p${page}-m${index}`, { stanzas: group }),
-  );
-  if (frames.length > 0) await deps.sender.send('xmpp-out', frames);
+  // The continuation goes first, so the next page is read while this one is rendered and
+  // sent: the fan-out's pace is that of paging the index.
   if (next) {
     const continuation = makeFrame('fanout', site, `fanout-${notice.id}-p${page + 1}`, {
       notice,
@@ -100,14 +96,25 @@ export async function notifyPage(
     });
     await deps.sender.send('im-notify', [continuation]);
   }
+  const settings = await deps.settings.get(site);
+  // Rendered once per page and sent once per message: only the envelope (to, id) is per recipient.
+  const frames =
+    recipients.length === 0
+      ? []
+      : packBroadcast(renderNoticeBroadcast({ site, settings, notice }, recipients), deps.limits.packing).map(
+          (broadcast, index) =>
+            makeFrame('stanzas', site, `notice-${notice.id}-p${page}-m${index}`, { broadcast }),
+        );
+  if (frames.length > 0) await deps.sender.send('xmpp-out', frames);
   await deps.store.remember(site, key, DONE, DONE_TTL_SECONDS);
   deps.logger.info('notice page queued for IM', {
     ...log,
-    recipients: stanzas.length,
+    recipients: recipients.length,
     messages: frames.length,
     more: !!next,
   });
-  return next ? { status: 'sent', queued: stanzas.length, next } : { status: 'sent', queued: stanzas.length };
+  const queued = recipients.length;
+  return next ? { status: 'sent', queued, next } : { status: 'sent', queued };
 }
 
 /**
@@ -153,7 +160,7 @@ async function blockersOf(
 }
 
 function eligibleJid(
-  user: User,
+  user: Candidate,
   blockers: ReadonlySet<string>,
   site: string,
   notice: Notice,

@@ -1,4 +1,4 @@
-import type { Notice, OutboundStanza } from '../frames.js';
+import type { Broadcast, Notice, OutboundStanza } from '../frames.js';
 import type { SiteSettings } from '../site-settings.js';
 import { stanzaId } from '../stanza.js';
 import { escapeXml } from '../xml.js';
@@ -56,14 +56,51 @@ export function noticeStanzaRenderer(
   input: Omit<NoticeStanzaInput, 'to'>,
   limits: RenderLimits = DEFAULT_RENDER_LIMITS,
 ): NoticeStanzaRenderer {
-  const { site, notice } = input;
-  const view = noticeView(input.settings, notice);
+  const payloadWithin = noticePayloads(input.settings, input.notice);
+  return (to) => {
+    const id = noticeStanzaId(input.site, input.notice, to);
+    const open = openTag(to, id);
+    const budget = limits.maxStanzaBytes - Buffer.byteLength(open) - CLOSE.length;
+    return { id, to, xml: `${open}${payloadWithin(budget)}${CLOSE}` };
+  };
+}
+
+/**
+ * Renders a notice once for many recipients (a broadcast frame): the stanza without `to`
+ * and `id`, which the relay sets on each recipient's copy. The payload is shortened, if it
+ * must be, so that the copy with the longest envelope still fits the cap.
+ */
+export function renderNoticeBroadcast(
+  input: Omit<NoticeStanzaInput, 'to'>,
+  recipients: readonly string[],
+  limits: RenderLimits = DEFAULT_RENDER_LIMITS,
+): Broadcast {
+  const addressed = recipients.map((to) => ({ id: noticeStanzaId(input.site, input.notice, to), to }));
+  const envelope = Math.max(0, ...addressed.map(({ to, id }) => Buffer.byteLength(openTag(to, id))));
+  const payload = noticePayloads(
+    input.settings,
+    input.notice,
+  )(limits.maxStanzaBytes - envelope - CLOSE.length);
+  return { xml: `<message type="chat">${payload}${CLOSE}`, recipients: addressed };
+}
+
+/** Stable per (notice, recipient), so the relay recognises a redelivered copy. */
+function noticeStanzaId(site: string, notice: Notice, to: string): string {
+  return stanzaId(`${site}.notice`, notice.id, to);
+}
+
+function openTag(to: string, id: string): string {
+  return `<message type="chat" to="${escapeXml(to)}" id="${escapeXml(id)}">`;
+}
+
+/** The notice's payload within a byte budget: whole when it fits, else shortened (memoized). */
+function noticePayloads(settings: SiteSettings, notice: Notice): (budget: number) => string {
+  const view = noticeView(settings, notice);
   const full = fullPayload(view);
   const fullBytes = Buffer.byteLength(full);
   const shortened = new Map<number, string>();
   let cuts: number[] | undefined;
-
-  const payloadWithin = (budget: number): string => {
+  return (budget) => {
     if (fullBytes <= budget) return full;
     let payload = shortened.get(budget);
     if (payload === undefined) {
@@ -72,13 +109,6 @@ export function noticeStanzaRenderer(
       shortened.set(budget, payload);
     }
     return payload;
-  };
-
-  return (to) => {
-    const id = stanzaId(`${site}.notice`, notice.id, to);
-    const open = `<message type="chat" to="${escapeXml(to)}" id="${escapeXml(id)}">`;
-    const budget = limits.maxStanzaBytes - Buffer.byteLength(open) - CLOSE.length;
-    return { id, to, xml: `${open}${payloadWithin(budget)}${CLOSE}` };
   };
 }
 

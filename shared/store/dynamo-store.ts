@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -11,8 +12,23 @@ import {
 import { PermanentError, TransientError } from '../errors.js';
 import { type Notice, NoticeSchema } from '../frames.js';
 import { type SiteSettings, SiteSettingsSchema } from '../site-settings.js';
-import { BLOCKED_BY_PREFIX, keys, MEMBER_PREFIX, SUBSCRIBER_PREFIX } from './table.js';
-import type { Group, Page, Store, Subscriber, User } from './types.js';
+import {
+  BLOCKED_BY_PREFIX,
+  IM_SUBSCRIBER_PREFIX,
+  keys,
+  MEMBER_PREFIX,
+  SUBSCRIBER_PREFIX,
+  SUBSCRIPTION_PREFIX,
+} from './table.js';
+import {
+  type Group,
+  type ImSubscriber,
+  imDeliveryJid,
+  type Page,
+  type Store,
+  type Subscriber,
+  type User,
+} from './types.js';
 
 type Key = { pk: string; sk: string };
 type Item = Record<string, unknown>;
@@ -20,6 +36,8 @@ type Item = Record<string, unknown>;
 export class StoreConflictError extends PermanentError {}
 
 const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+const MAX_SYNC_ROUNDS = 4;
 const MAX_BATCH_GET_ROUNDS = 8;
 
 /** The Store on DynamoDB (or an emulator speaking its API). See table.ts for the key design. */
@@ -46,6 +64,7 @@ export class DynamoStore implements Store {
   }
 
   async putUser(user: User): Promise<void> {
+    const before = await this.getUser(user.site, user.id, true);
     const owner = { ':id': user.id };
     const ownedOrFree = 'attribute_not_exists(pk) OR userId = :id';
     await this.conditionalPut(
@@ -54,12 +73,13 @@ export class DynamoStore implements Store {
       owner,
       `nickname ${user.nickname} belongs to another user`,
     );
-    if (user.im?.confirmed) {
+    const jid = confirmedJid(user);
+    if (jid) {
       await this.conditionalPut(
-        { ...keys.jid(user.site, user.im.jid), userId: user.id },
+        { ...keys.jid(user.site, jid), userId: user.id },
         ownedOrFree,
         owner,
-        `IM address ${user.im.jid} is confirmed by another user`,
+        `IM address ${jid} is confirmed by another user`,
       );
     }
     await this.db.send(
@@ -68,11 +88,17 @@ export class DynamoStore implements Store {
         Item: { ...keys.user(user.site, user.id), type: 'user', ...user },
       }),
     );
+    // Free what the user no longer holds, so another user may take it.
+    if (before && before.nickname.toLowerCase() !== user.nickname.toLowerCase())
+      await this.deleteOwned(keys.nickname(user.site, before.nickname), user.id);
+    const previousJid = confirmedJid(before);
+    if (previousJid && previousJid !== jid) await this.deleteOwned(keys.jid(user.site, previousJid), user.id);
+    if (imDeliveryJid(before) !== imDeliveryJid(user)) await this.syncImSubscriptions(user.site, user.id);
   }
 
-  async getUser(site: string, id: string): Promise<User | undefined> {
+  async getUser(site: string, id: string, consistent = false): Promise<User | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.user(site, id) }),
+      new GetCommand({ TableName: this.tableName, Key: keys.user(site, id), ConsistentRead: consistent }),
     );
     return Item ? toUser(Item) : undefined;
   }
@@ -115,6 +141,24 @@ export class DynamoStore implements Store {
         Item: { ...keys.subscription(site, subscriberId, authorId), authorId, im: true, since: now },
       }),
     );
+    await this.syncImSubscriber(site, subscriberId, authorId);
+  }
+
+  async unfollow(site: string, subscriberId: string, authorId: string): Promise<boolean> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: keys.subscription(site, subscriberId, authorId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    for (const key of [
+      keys.imSubscriber(site, authorId, subscriberId),
+      keys.subscriber(site, authorId, subscriberId),
+    ]) {
+      await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+    }
+    return Attributes !== undefined;
   }
 
   async setSubscriptionIm(
@@ -123,7 +167,7 @@ export class DynamoStore implements Store {
     authorId: string,
     on: boolean,
   ): Promise<boolean> {
-    // Both copies carry the flag: the author's (read by fan-out) and the subscriber's.
+    // Both copies carry the flag: the author's and the subscriber's (which syncs read).
     for (const key of [
       keys.subscriber(site, authorId, subscriberId),
       keys.subscription(site, subscriberId, authorId),
@@ -143,7 +187,24 @@ export class DynamoStore implements Store {
         throw error;
       }
     }
+    await this.syncImSubscriber(site, subscriberId, authorId);
     return true;
+  }
+
+  async listImSubscribers(
+    site: string,
+    authorId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<ImSubscriber>> {
+    const page = await this.queryPrefix(keys.user(site, authorId).pk, IM_SUBSCRIBER_PREFIX, cursor, limit, [
+      'userId',
+      'jid',
+    ]);
+    return {
+      ...page,
+      items: page.items.map((item) => ({ userId: String(item.userId), jid: String(item.jid) })),
+    };
   }
 
   async listSubscribers(
@@ -329,8 +390,97 @@ export class DynamoStore implements Store {
     );
   }
 
-  private async get(key: Key): Promise<Item | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
+  /**
+   * Puts or deletes one IM subscriber item to match the subscription and the user's
+   * profile. Read again after writing: a profile change that synced in between may have
+   * been overwritten with what was read before it, so the write is repeated until the
+   * profile it was based on is still the current one.
+   */
+  private async syncImSubscriber(site: string, subscriberId: string, authorId: string): Promise<void> {
+    const key = keys.imSubscriber(site, authorId, subscriberId);
+    let jid = await this.imSubscriberJid(site, subscriberId, authorId);
+    for (let round = 0; round < MAX_SYNC_ROUNDS; round++) {
+      if (jid) {
+        await this.db.send(
+          new PutCommand({ TableName: this.tableName, Item: { ...key, userId: subscriberId, jid } }),
+        );
+      } else {
+        await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
+      }
+      const now = await this.imSubscriberJid(site, subscriberId, authorId);
+      if (now === jid) return;
+      jid = now;
+    }
+    throw new TransientError(`IM subscriber ${subscriberId} of ${authorId} keeps changing; retry`);
+  }
+
+  /** Where `subscriberId`'s copies of `authorId`'s notices should go now, if anywhere. */
+  private async imSubscriberJid(site: string, subscriberId: string, authorId: string) {
+    const subscription = await this.get(keys.subscription(site, subscriberId, authorId), true);
+    if (!subscription || subscription.im === false) return undefined;
+    return imDeliveryJid(await this.getUser(site, subscriberId, true));
+  }
+
+  /**
+   * Rewrites every IM subscriber item of a user after their address or `notify` changed:
+   * one Query of their subscriptions and BatchWrites, a page at a time, in proportion to
+   * how many people they follow (not to anyone's audience).
+   */
+  private async syncImSubscriptions(site: string, userId: string): Promise<void> {
+    const jid = imDeliveryJid(await this.getUser(site, userId, true));
+    let cursor: string | undefined;
+    do {
+      const page = await this.queryPrefix(keys.user(site, userId).pk, SUBSCRIPTION_PREFIX, cursor, 1000, [
+        'authorId',
+        'im',
+      ]);
+      const writes = page.items.map((item) => {
+        const key = keys.imSubscriber(site, String(item.authorId), userId);
+        return jid && item.im !== false
+          ? { PutRequest: { Item: { ...key, userId, jid } } }
+          : { DeleteRequest: { Key: key } };
+      });
+      await this.batchWrite(writes);
+      cursor = page.next;
+    } while (cursor);
+  }
+
+  /** Deletes an index item if it still points at `userId`. */
+  private async deleteOwned(key: Key, userId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key,
+          ConditionExpression: 'userId = :id',
+          ExpressionAttributeValues: { ':id': userId },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /** BatchWrite of any number of requests, 25 per call, retrying unprocessed ones with backoff. */
+  private async batchWrite(requests: readonly Record<string, unknown>[]): Promise<void> {
+    for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+      let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === MAX_BATCH_GET_ROUNDS)
+          throw new TransientError(`${pending.length} writes left unprocessed after retries`);
+        const result = await this.db.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }),
+        );
+        pending = (result.UnprocessedItems?.[this.tableName] as Record<string, unknown>[] | undefined) ?? [];
+        if (pending.length > 0) await backoff(round);
+      }
+    }
+  }
+
+  private async get(key: Key, consistent = false): Promise<Item | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
+    );
     return Item;
   }
 
@@ -420,6 +570,10 @@ function toUser(item: Record<string, unknown>): User {
     echo: item.echo === true,
     ...(im ? { im: { jid: String(im.jid), confirmed: im.confirmed === true } } : {}),
   };
+}
+
+function confirmedJid(user: User | undefined): string | undefined {
+  return user?.im?.confirmed ? user.im.jid : undefined;
 }
 
 function toSubscriber(item: Item): Subscriber {

@@ -11,6 +11,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | confirmed JID -> user| `<site>#JID#<bare jid>`    | `JID`                  |
  * | subscriber of author| `<site>#USER#<authorId>`    | `SUBSCRIBER#<userId>`  |
  * | subscription of user| `<site>#USER#<userId>`      | `SUBSCRIPTION#<authorId>` |
+ * | IM subscriber       | `<site>#USER#<authorId>`    | `IMSUB#<userId>`       |
  * | user blocks user    | `<site>#USER#<blockerId>`   | `BLOCKS#<blockedId>`   |
  * | user is blocked by  | `<site>#USER#<blockedId>`   | `BLOCKEDBY#<blockerId>`|
  * | group profile       | `<site>#GROUP#<id>`         | `PROFILE`              |
@@ -24,8 +25,11 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * Access patterns: user by id (GetItem), by nickname and by JID (GetItem on the index
  * item, then the profile; by many nicknames with two BatchGets), subscribers of an author
  * (Query on the author's partition, `begins_with(sk, 'SUBSCRIBER#')`, paged; each item
- * carries the per-subscription `im` flag, so a page needs no further read to filter on
- * it), "which of these users follow X" (BatchGet of X's subscriber items), group by
+ * carries the per-subscription `im` flag), IM subscribers of an author (the fan-out's
+ * index: Query `begins_with(sk, 'IMSUB#')`, paged; a sparse copy of the subscriber items
+ * of the followers who get IM copies (address confirmed, notify on, per-subscription flag
+ * on), each carrying the address, so fan-out reads nothing per recipient; the store
+ * rewrites a user's copies whenever their address or notify preference changes), "which of these users follow X" (BatchGet of X's subscriber items), group by
  * nickname (index item), members of a group (Query `begins_with(sk, 'MEMBER#')`, paged),
  * "which of these users are members of G" (BatchGet of member items), who blocks a user
  * (Query `begins_with(sk, 'BLOCKEDBY#')`: the reverse item written beside each block, so
@@ -36,6 +40,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * the embedded emulator supports (it has no transactions).
  */
 export const SUBSCRIBER_PREFIX = 'SUBSCRIBER#';
+export const IM_SUBSCRIBER_PREFIX = 'IMSUB#';
+export const SUBSCRIPTION_PREFIX = 'SUBSCRIPTION#';
 export const MEMBER_PREFIX = 'MEMBER#';
 export const BLOCKED_BY_PREFIX = 'BLOCKEDBY#';
 
@@ -52,7 +58,11 @@ export const keys = {
   }),
   subscription: (site: string, subscriberId: string, authorId: string) => ({
     pk: `${site}#USER#${subscriberId}`,
-    sk: `SUBSCRIPTION#${authorId}`,
+    sk: `${SUBSCRIPTION_PREFIX}${authorId}`,
+  }),
+  imSubscriber: (site: string, authorId: string, subscriberId: string) => ({
+    pk: `${site}#USER#${authorId}`,
+    sk: `${IM_SUBSCRIBER_PREFIX}${subscriberId}`,
   }),
   blocks: (site: string, blockerId: string, blockedId: string) => ({
     pk: `${site}#USER#${blockerId}`,

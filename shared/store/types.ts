@@ -23,6 +23,20 @@ export interface Subscriber {
   readonly im: boolean;
 }
 
+/** A follower who gets IM copies of an author's notices, and the address they go to. */
+export interface ImSubscriber {
+  readonly userId: string;
+  readonly jid: string;
+}
+
+/**
+ * Where a user's IM copies go, or undefined when they get none: a confirmed address with
+ * `notify` on. The store keeps the IM subscriber index in step with it.
+ */
+export function imDeliveryJid(user: Pick<User, 'im' | 'notify'> | undefined): string | undefined {
+  return user?.im?.confirmed && user.notify ? user.im.jid : undefined;
+}
+
 /** A user group, addressed in notices as `!nickname`. */
 export interface Group {
   readonly site: string;
@@ -52,10 +66,23 @@ export interface Store extends SiteSettingsSource {
 
   /** Subscribes with the IM flag on; following again resets the flag. */
   follow(site: string, subscriberId: string, authorId: string): Promise<void>;
+  /** Ends a subscription; false when there was none. */
+  unfollow(site: string, subscriberId: string, authorId: string): Promise<boolean>;
   /** Turns IM copies of one followed author on or off; false when there is no such subscription. */
   setSubscriptionIm(site: string, subscriberId: string, authorId: string, on: boolean): Promise<boolean>;
   /** The users who follow `authorId`, a page at a time, in a stable order. */
   listSubscribers(site: string, authorId: string, cursor?: string, limit?: number): Promise<Page<Subscriber>>;
+  /**
+   * The followers of `authorId` who get IM copies of their notices (confirmed address,
+   * notify on, per-subscription flag on), with their address, a page at a time: the
+   * fan-out's index, so a page costs one Query and no read per recipient.
+   */
+  listImSubscribers(
+    site: string,
+    authorId: string,
+    cursor?: string,
+    limit?: number,
+  ): Promise<Page<ImSubscriber>>;
   /** Which of `userIds` follow `authorId` (one batch read, not a scan of the audience). */
   findSubscribers(site: string, authorId: string, userIds: readonly string[]): Promise<Subscriber[]>;
 

@@ -1,7 +1,15 @@
 import type { FrameKind, FrameOf, Notice } from '../../shared/frames.js';
 import type { FrameSender } from '../../shared/queue.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
-import type { Group, Page, Store, Subscriber, User } from '../../shared/store/types.js';
+import {
+  type Group,
+  type ImSubscriber,
+  imDeliveryJid,
+  type Page,
+  type Store,
+  type Subscriber,
+  type User,
+} from '../../shared/store/types.js';
 import type { QueueName } from '../../shared/topology.js';
 
 /**
@@ -58,6 +66,24 @@ export class MemoryStore implements Store {
     const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
     list.set(subscriberId, true);
     this.subscribers.set(`${site}/${authorId}`, list);
+  }
+  async unfollow(site: string, subscriberId: string, authorId: string): Promise<boolean> {
+    return this.subscribers.get(`${site}/${authorId}`)?.delete(subscriberId) ?? false;
+  }
+  async listImSubscribers(
+    site: string,
+    authorId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<ImSubscriber>> {
+    const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
+    const jids = new Map<string, string>();
+    for (const [userId, im] of list) {
+      const jid = im ? imDeliveryJid(this.users.get(`${site}/${userId}`)) : undefined;
+      if (jid) jids.set(userId, jid);
+    }
+    const page = pageOf([...jids.keys()], cursor, limit);
+    return { ...page, items: page.items.map((userId) => ({ userId, jid: jids.get(userId) as string })) };
   }
   async setSubscriptionIm(
     site: string,

@@ -10,6 +10,7 @@ import {
 import { DEFAULT_PACKING } from '../../shared/packing.js';
 import { defaultSiteSettings } from '../../shared/site-settings.js';
 import { type MemoryStore, notice, RecordingSender, silentLogger } from './fakes.js';
+import { writtenStanzas } from './written.js';
 
 /** im-notify's dependencies over a MemoryStore, with a sender that records. */
 export function notifyDeps(store: MemoryStore, overrides: Partial<Omit<ImNotifyDeps, 'sender'>> = {}) {
@@ -61,7 +62,7 @@ export async function fanOut(frame: ImNotifyFrame, deps: ImNotifyDeps & { sender
 }
 
 export function stanzasOf(sender: RecordingSender): OutboundStanza[] {
-  return sender.to('xmpp-out').flatMap((frame) => (frame as StanzaFrame).payload.stanzas);
+  return sender.to('xmpp-out').flatMap((frame) => writtenStanzas(frame as StanzaFrame));
 }
 
 export function recipientsOf(sender: RecordingSender): string[] {

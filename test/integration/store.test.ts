@@ -178,4 +178,66 @@ describe('DynamoStore', () => {
     await store.remember('local', 'page', 'done', 3600);
     expect(await store.rememberFirst('local', 'page', 'claim:b', 60)).toBe('done');
   });
+
+  describe('the IM subscriber index', () => {
+    const imSubscribers = async (author: string) =>
+      (await store.listImSubscribers('local', author)).items.map((s) => `${s.userId}=${s.jid}`);
+
+    it('holds exactly the followers who get IM copies, with their address', async () => {
+      await store.putUser(user('i1', 'ivy', { im: { jid: 'ivy@example.org', confirmed: true } }));
+      await store.putUser(user('i2', 'jay', { im: { jid: 'jay@example.org', confirmed: false } }));
+      await store.putUser(user('i3', 'kim', { notify: false }));
+      await store.putUser(user('i4', 'lee'));
+      for (const id of ['i1', 'i2', 'i3', 'i4', 'i5-no-profile']) await store.follow('local', id, 'star');
+      await store.setSubscriptionIm('local', 'i4', 'star', false);
+      expect(await imSubscribers('star')).toEqual(['i1=ivy@example.org']);
+      // the full subscriber index is untouched by it
+      expect((await store.listSubscribers('local', 'star')).items).toHaveLength(5);
+    });
+
+    it('follows changes of address, confirmation, notify and the per-subscription flag', async () => {
+      await store.putUser(user('i2', 'jay', { im: { jid: 'jay@example.org', confirmed: true } }));
+      await store.putUser(user('i3', 'kim', { notify: true }));
+      await store.setSubscriptionIm('local', 'i4', 'star', true);
+      expect(await imSubscribers('star')).toEqual([
+        'i1=ivy@example.org',
+        'i2=jay@example.org',
+        'i3=kim@example.org',
+        'i4=lee@example.org',
+      ]);
+      await store.putUser(user('i1', 'ivy', { im: { jid: 'ivy@new.example', confirmed: true } }));
+      await store.putUser(user('i2', 'jay', { notify: false }));
+      const { im: _removed, ...withoutAddress } = user('i3', 'kim');
+      await store.putUser(withoutAddress);
+      expect(await imSubscribers('star')).toEqual(['i1=ivy@new.example', 'i4=lee@example.org']);
+    });
+
+    it('pages, and loses a follower who unfollows', async () => {
+      expect(await store.unfollow('local', 'i4', 'star')).toBe(true);
+      expect(await store.unfollow('local', 'i4', 'star')).toBe(false);
+      const first = await store.listImSubscribers('local', 'star', undefined, 1);
+      expect(first.items).toEqual([{ userId: 'i1', jid: 'ivy@new.example' }]);
+      expect((await store.listImSubscribers('local', 'star', first.next, 1)).items).toEqual([]);
+      expect((await store.listSubscribers('local', 'star')).items.map((s) => s.userId)).not.toContain('i4');
+    });
+
+    it('updates the index of every author a user follows, past one BatchWrite', async () => {
+      const authors = Array.from({ length: 30 }, (_, i) => `a${String(i).padStart(2, '0')}`);
+      await store.putUser(user('fan', 'fan'));
+      for (const author of authors) await store.follow('local', 'fan', author);
+      await store.putUser(user('fan', 'fan', { im: { jid: 'fan@moved.example', confirmed: true } }));
+      for (const author of authors) expect(await imSubscribers(author)).toEqual(['fan=fan@moved.example']);
+      await store.putUser(user('fan', 'fan', { notify: false }));
+      for (const author of authors) expect(await imSubscribers(author)).toEqual([]);
+    });
+  });
+
+  it('frees a nickname and an address its owner gave up, for another user to take', async () => {
+    await store.putUser(user('r1', 'rex', { im: { jid: 'rex@example.org', confirmed: true } }));
+    await store.putUser(user('r1', 'rex2', { im: { jid: 'rex@other.example', confirmed: true } }));
+    await store.putUser(user('r2', 'rex', { im: { jid: 'rex@example.org', confirmed: true } }));
+    expect((await store.findUserByNickname('local', 'rex'))?.id).toBe('r2');
+    expect((await store.findUserByJid('local', 'rex@example.org'))?.id).toBe('r2');
+    expect((await store.findUserByJid('local', 'rex@other.example'))?.id).toBe('r1');
+  });
 });

@@ -52,7 +52,7 @@ describe('im-inbound', () => {
     expect(outcome).toEqual({ action: 'replied-unknown-sender', jid: 'mallory@example.org' });
     expect(sender.to('notices')).toHaveLength(0);
     const [reply] = sender.to('xmpp-out-priority') as StanzaFrame[];
-    const stanza = reply?.payload.stanzas[0];
+    const stanza = reply?.payload.stanzas?.[0];
     expect(stanza?.to).toBe('mallory@example.org/x');
     expect(parse(stanza?.xml ?? '').getChildText('body')).toMatch(/^\[Demo\] This address is not linked/);
   });

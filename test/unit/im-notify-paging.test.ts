@@ -31,8 +31,8 @@ describe('im-notify paging', () => {
   it('reads at most a page per invocation and continues with one frame carrying the cursor', async () => {
     const store = await authorWithFollowers(250);
     const readLimits: number[] = [];
-    const list = store.listSubscribers.bind(store);
-    vi.spyOn(store, 'listSubscribers').mockImplementation(async (site, author, cursor, limit) => {
+    const list = store.listImSubscribers.bind(store);
+    vi.spyOn(store, 'listImSubscribers').mockImplementation(async (site, author, cursor, limit) => {
       readLimits.push(limit ?? Number.POSITIVE_INFINITY);
       return list(site, author, cursor, limit);
     });
@@ -56,6 +56,7 @@ describe('im-notify paging', () => {
     const rest = await fanOut(continuations(sender.sent)[0] as FanoutFrame, deps);
     expect(rest.map((o) => o.queued)).toEqual([100, 50]);
     expect(rest.at(-1)?.next).toBeUndefined();
+    expect(readLimits.length).toBeGreaterThanOrEqual(3);
     expect(readLimits.every((limit) => limit <= 100)).toBe(true);
     const recipients = recipientsOf(sender);
     expect(recipients).toHaveLength(250);
@@ -167,7 +168,7 @@ describe('im-notify idempotency', () => {
     const send = sender.send.bind(sender);
     const failing = vi.spyOn(sender, 'send').mockImplementation(async (queue, frames) => {
       await send(queue, frames);
-      if (queue === 'im-notify') throw new Error('SQS unavailable');
+      if (queue === 'xmpp-out') throw new Error('SQS unavailable');
     });
     await expect(notifyPage(noticeFrame(), 'm-1', deps)).rejects.toThrow('SQS unavailable');
     const firstIds = stanzasOf(sender).map((s) => s.id);
@@ -176,6 +177,11 @@ describe('im-notify idempotency', () => {
     // the documented window: the page's stanzas were queued twice, with the same ids
     expect(stanzasOf(sender).map((s) => s.id)).toEqual([...firstIds, ...firstIds]);
     expect(new Set(firstIds).size).toBe(10);
+    // and so was the continuation; its second copy finds the next page done and does nothing
+    const [continuation, again] = continuations(sender.sent);
+    expect([again?.id, again?.payload]).toEqual([continuation?.id, continuation?.payload]);
+    expect(await fanOut(continuation as FanoutFrame, deps)).toMatchObject([{ status: 'sent', queued: 5 }]);
+    expect(await notifyPage(again as FanoutFrame, 'm-3', deps)).toEqual({ status: 'duplicate', queued: 0 });
   });
 
   it('makes another copy wait while a page is claimed, and lets it take over once the claim expires', async () => {

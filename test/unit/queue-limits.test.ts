@@ -73,10 +73,11 @@ describe('queue limits', () => {
     }
   });
 
-  it('reads the stanza cap from MAX_STANZAS_PER_MESSAGE, default 500, at most what a frame takes', () => {
-    expect(readMaxStanzasPerMessage({})).toBe(500);
+  it('reads the stanza cap from MAX_STANZAS_PER_MESSAGE, default 1,000, at most what a frame takes', () => {
+    expect(readMaxStanzasPerMessage({})).toBe(1000);
+    expect(readMaxStanzasPerMessage({ MAX_STANZAS_PER_MESSAGE: '10000' })).toBe(10_000);
     expect(readMaxStanzasPerMessage({ MAX_STANZAS_PER_MESSAGE: '50' })).toBe(50);
-    expect(() => readMaxStanzasPerMessage({ MAX_STANZAS_PER_MESSAGE: '1001' })).toThrow(
+    expect(() => readMaxStanzasPerMessage({ MAX_STANZAS_PER_MESSAGE: '10001' })).toThrow(
       /MAX_STANZAS_PER_MESSAGE/,
     );
     expect(() => readMaxStanzasPerMessage({ MAX_STANZAS_PER_MESSAGE: '0' })).toThrow(

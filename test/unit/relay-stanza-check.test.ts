@@ -1,3 +1,4 @@
+import type { Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import { checkStanza, checkStanzaFrame } from '../../xmpp-relay/stanza-check.js';
 import { rawStanzasBody, stanzasBody } from '../helpers/relay-fakes.js';
@@ -71,5 +72,68 @@ describe('checkStanzaFrame', () => {
   it('refuses bodies that are not stanzas frames', () => {
     expect(checkStanzaFrame('not json')).toEqual({ ok: false, reason: expect.stringMatching(/not JSON/) });
     expect(checkStanzaFrame('{"v":1,"kind":"notice"}')).toMatchObject({ ok: false });
+  });
+});
+
+describe('checkStanzaFrame with a broadcast', () => {
+  const broadcastBody = (xml: string, recipients: { id: string; to: string }[], extra = {}) =>
+    JSON.stringify({
+      v: 1,
+      kind: 'stanzas',
+      site: 'test',
+      id: 'b1',
+      ts: new Date().toISOString(),
+      payload: { broadcast: { xml, recipients }, ...extra },
+    });
+  const recipients = [
+    { id: 'n-1', to: 'bob@example.org' },
+    { id: 'n-2', to: 'carol@example.org' },
+  ];
+
+  it('writes one copy per recipient, each with its own to and id and the same content', () => {
+    const result = checkStanzaFrame(
+      broadcastBody('<message type="chat"><body>a &amp; b</body></message>', recipients),
+    );
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.elements.map((e) => e.toString())).toEqual([
+      '<message type="chat" to="bob@example.org" id="n-1"><body>a &amp; b</body></message>',
+      '<message type="chat" to="carol@example.org" id="n-2"><body>a &amp; b</body></message>',
+    ]);
+    // A copy resent by stream management gets a <delay/>; the other copies must not.
+    result.elements[0]?.append(new (result.elements[0].constructor as typeof Element)('delay'));
+    expect(result.elements[1]?.children).toHaveLength(1);
+  });
+
+  it('escapes a recipient address when writing it, never splicing it into markup', () => {
+    const result = checkStanzaFrame(
+      broadcastBody('<message><body>x</body></message>', [{ id: 'q"1', to: 'bob@example.org/a"b<c' }]),
+    );
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.elements[0]?.toString()).toBe(
+      '<message to="bob@example.org/a&quot;b&lt;c" id="q&quot;1"><body>x</body></message>',
+    );
+  });
+
+  it.each([
+    ['a root with to', `<message to="${to}"><body>x</body></message>`, recipients, /root has to=/],
+    ['a root with id', '<message id="x"><body>x</body></message>', recipients, /root has id=/],
+    ['an illegal character', '<message><body>\u0001</body></message>', recipients, /U\+0001/],
+    ['two roots', '<message/><iq type="set"/>', recipients, /more than one root/],
+    ['a recipient that is not a JID', '<message/>', [{ id: 'a', to: 'not a jid' }], /not a JID/],
+    ['a control character in a recipient', '<message/>', [{ id: 'a\u0001', to }], /illegal character/],
+  ])('refuses a broadcast with %s', (_name, xml, list, reason) => {
+    expect(checkStanzaFrame(broadcastBody(xml, list))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(reason),
+    });
+  });
+
+  it('refuses a frame with both stanzas and a broadcast, or neither', () => {
+    const both = broadcastBody('<message/>', recipients, {
+      stanzas: [{ id: 'a', to, xml: `<message to="${to}"/>` }],
+    });
+    expect(checkStanzaFrame(both)).toEqual({ ok: false, reason: expect.stringMatching(/exactly one/) });
+    const neither = JSON.stringify({ ...JSON.parse(both), payload: {} });
+    expect(checkStanzaFrame(neither)).toEqual({ ok: false, reason: expect.stringMatching(/exactly one/) });
   });
 });

@@ -1,0 +1,204 @@
+/**
+ * Fan-out benchmark: one notice to N IM subscribers on the local stack's parts (fauxqs,
+ * dynalite, the event-source harness running im-notify, the relay's output drain).
+ *
+ *   npm run bench -- --subscribers 100000 --page 1000
+ *
+ * Reports the fan-out wall time against the floor (paging through the same subscriber
+ * index in the same run), and the SQS requests per 1,000 stanzas counted at the clients:
+ * im-notify's sends, the harness's receives and deletes of im-notify pages, the relay's
+ * receives and deletes of xmpp-out. The XMPP server is replaced by a link that acknowledges
+ * at once, so the figures are about the pipeline, not Prosody.
+ */
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { decodeImNotifyFrame as decodeFrame } from '../functions/im-notify/frame.js';
+import { notifyPage } from '../functions/im-notify/im-notify.js';
+import { startEmulators } from '../infra/local/emulators.js';
+import { startHarness } from '../infra/local/harness.js';
+import { provision } from '../infra/local/provision.js';
+import { createDocumentClient, createSqsClient } from '../shared/aws/clients.js';
+import { makeFrame } from '../shared/frames.js';
+import { sqsBatchHandler } from '../shared/lambda/sqs-batch.js';
+import { SqsFrameSender } from '../shared/queue.js';
+import { SqsQueueLimits } from '../shared/queue-limits.js';
+import { SiteSettingsCache } from '../shared/site-settings.js';
+import { DynamoStore } from '../shared/store/dynamo-store.js';
+import { keys } from '../shared/store/table.js';
+import { HANDLERS } from '../shared/topology.js';
+import { DEFAULT_DRAIN } from '../xmpp-relay/config.js';
+import { startRelay } from '../xmpp-relay/relay.js';
+import { RequestCounter } from './counting.js';
+import { InstantAckLink } from './instant-link.js';
+import { batchWrite } from './seed.js';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // EMF lines would drown the report
+const { values } = parseArgs({
+  options: {
+    subscribers: { type: 'string', default: '100000' },
+    page: { type: 'string', default: '1000' },
+  },
+});
+const subscribers = Number(values.subscribers);
+const pageSize = Number(values.page);
+const site = 'bench';
+const tableName = 'noticeflow-bench';
+const silent = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
+
+const emulators = await startEmulators({ sqsPort: 0, dynamoPort: 0 });
+const endpoints = {
+  region: 'us-east-1',
+  sqsEndpoint: emulators.sqsEndpoint,
+  dynamoEndpoint: emulators.dynamoEndpoint,
+};
+const db = createDocumentClient(endpoints);
+const setupSqs = createSqsClient(endpoints);
+const { queueUrls } = await provision({ sqs: setupSqs, dynamo: db, tableName });
+const store = new DynamoStore(db, tableName);
+
+// --- seed: the author and N subscribers with confirmed IM and notify on ---
+let started = Date.now();
+await store.putUser({ site, id: 'author', nickname: 'author', notify: true, replies: false, echo: false });
+const items: Record<string, unknown>[] = [];
+for (let i = 0; i < subscribers; i++) {
+  const id = `u${String(i).padStart(7, '0')}`;
+  items.push({
+    ...keys.user(site, id),
+    type: 'user',
+    site,
+    id,
+    nickname: id,
+    notify: true,
+    replies: false,
+    echo: false,
+    im: { jid: `${id}@example.org`, confirmed: true },
+  });
+  // What DynamoStore.follow writes for a follower who gets IM copies.
+  items.push({ ...keys.subscriber(site, 'author', id), subscriberId: id, im: true });
+  items.push({ ...keys.subscription(site, id, 'author'), authorId: 'author', im: true });
+  items.push({ ...keys.imSubscriber(site, 'author', id), userId: id, jid: `${id}@example.org` });
+}
+await batchWrite(db, tableName, items);
+console.log(`seeded ${subscribers} subscribers in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+// --- the floor: page through the IM subscriber index (what fan-out reads), nothing else ---
+started = Date.now();
+let cursor: string | undefined;
+let indexed = 0;
+do {
+  const page = await store.listImSubscribers(site, 'author', cursor, pageSize);
+  indexed += page.items.length;
+  cursor = page.next;
+} while (cursor);
+const floorMs = Date.now() - started;
+
+// --- the fan-out, with every SQS client counted ---
+const counter = new RequestCounter();
+const sqs = counter.attach(createSqsClient(endpoints));
+let queuedStanzas = 0;
+let queuedAt = 0;
+const frameSender = new SqsFrameSender(sqs, queueUrls);
+const sender: typeof frameSender = Object.assign(Object.create(frameSender), {
+  async send(queue: Parameters<typeof frameSender.send>[0], frames: Parameters<typeof frameSender.send>[1]) {
+    await frameSender.send(queue, frames);
+    for (const frame of frames) {
+      if (frame.kind !== 'stanzas') continue;
+      queuedStanzas += frame.payload.broadcast?.recipients.length ?? frame.payload.stanzas?.length ?? 0;
+    }
+    if (queuedStanzas >= subscribers && !queuedAt) queuedAt = Date.now();
+  },
+});
+const spec = HANDLERS.find((h) => h.name === 'im-notify');
+if (!spec) throw new Error('im-notify is not in the topology');
+const queueLimits = new SqsQueueLimits(sqs, queueUrls, 500);
+const settings = new SiteSettingsCache(store);
+const handler = sqsBatchHandler({
+  logger: silent,
+  metrics: new Metrics({ serviceName: 'bench', namespace: 'bench' }),
+  recordHandler: async (record) => {
+    const limits = {
+      pageSize,
+      claimSeconds: spec.timeoutSeconds,
+      packing: await queueLimits.packing('xmpp-out'),
+    };
+    await notifyPage(decodeFrame(record.body), record.messageId, {
+      store,
+      sender,
+      settings,
+      logger: silent,
+      limits,
+    });
+  },
+});
+const link = new InstantAckLink();
+const relay = await startRelay(
+  {
+    site,
+    xmpp: {} as never,
+    queues: {
+      out: queueUrls['xmpp-out'],
+      outPriority: queueUrls['xmpp-out-priority'],
+      in: queueUrls['xmpp-in'],
+    },
+    aws: endpoints,
+    drain: { ...DEFAULT_DRAIN, waitSeconds: 1 },
+    logLevel: 'error',
+    stopGraceMs: 1000,
+  },
+  { link, sqs },
+);
+const harness = await startHarness({
+  sqs,
+  queueUrls,
+  handlers: [{ spec, handler }],
+  logger: { info: console.log, warn: console.warn, error: console.error },
+  waitTimeSeconds: 1,
+});
+
+started = Date.now();
+const notice = {
+  id: '1',
+  author: { id: 'author', nickname: 'author' },
+  text: 'Hello, all of you! A notice with an emoji 🎉 and a link https://example.org/?a=1&b=2',
+  createdAt: new Date().toISOString(),
+  source: 'bench',
+  scope: 'public' as const,
+  local: true,
+};
+await sender.send('im-notify', [makeFrame('notice', site, 'notice-1', { notice })]);
+const deadline = Date.now() + 30 * 60_000;
+while (link.stanzas < subscribers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+const deliveredMs = Date.now() - started;
+const fanoutMs = queuedAt - started;
+
+await harness.stop();
+await relay.stop();
+sqs.destroy();
+setupSqs.destroy();
+db.destroy();
+await emulators.stop();
+
+const per1000 = (n: number) => ((n * 1000) / Math.max(1, queuedStanzas)).toFixed(2);
+const sends = counter.count('SendMessageCommand', 'SendMessageBatchCommand');
+const receives = counter.count('ReceiveMessageCommand');
+const deletes = counter.count('DeleteMessageCommand', 'DeleteMessageBatchCommand');
+const result = {
+  subscribers,
+  pageSize,
+  indexed,
+  stanzasQueued: queuedStanzas,
+  stanzasAcked: link.stanzas,
+  floorSeconds: floorMs / 1000,
+  fanoutSeconds: fanoutMs / 1000,
+  fanoutToFloor: Number((fanoutMs / floorMs).toFixed(2)),
+  deliveredSeconds: deliveredMs / 1000,
+  sqsRequests: Object.fromEntries([...counter.calls].sort()),
+  per1000Stanzas: {
+    send: per1000(sends),
+    receive: per1000(receives),
+    delete: per1000(deletes),
+    all: per1000(sends + receives + deletes),
+  },
+};
+console.log(JSON.stringify(result, null, 2));
