@@ -9,13 +9,15 @@
  * im-notify's sends, the harness's receives and deletes of im-notify pages, the relay's
  * receives and deletes of xmpp-out. The XMPP server is replaced by a link that acknowledges
  * at once, so the figures are about the pipeline, not Prosody.
+ *
+ * This process plays Lambda (the event-source harness running im-notify); the emulators
+ * and the relay run in a child process (services.ts), as they would run apart in AWS.
  */
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { decodeImNotifyFrame as decodeFrame } from '../functions/im-notify/frame.js';
 import { notifyPage } from '../functions/im-notify/im-notify.js';
-import { startEmulators } from '../infra/local/emulators.js';
 import { startHarness } from '../infra/local/harness.js';
 import { provision } from '../infra/local/provision.js';
 import { createDocumentClient, createSqsClient } from '../shared/aws/clients.js';
@@ -27,31 +29,27 @@ import { SiteSettingsCache } from '../shared/site-settings.js';
 import { DynamoStore } from '../shared/store/dynamo-store.js';
 import { keys } from '../shared/store/table.js';
 import { HANDLERS } from '../shared/topology.js';
-import { DEFAULT_DRAIN } from '../xmpp-relay/config.js';
-import { startRelay } from '../xmpp-relay/relay.js';
 import { RequestCounter } from './counting.js';
-import { InstantAckLink } from './instant-link.js';
 import { batchWrite } from './seed.js';
+import { startServices } from './services-client.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true'; // EMF lines would drown the report
 const { values } = parseArgs({
   options: {
     subscribers: { type: 'string', default: '100000' },
     page: { type: 'string', default: '1000' },
+    parallelism: { type: 'string', default: '4' },
   },
 });
 const subscribers = Number(values.subscribers);
 const pageSize = Number(values.page);
+const parallelism = Number(values.parallelism);
 const site = 'bench';
 const tableName = 'noticeflow-bench';
 const silent = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
 
-const emulators = await startEmulators({ sqsPort: 0, dynamoPort: 0 });
-const endpoints = {
-  region: 'us-east-1',
-  sqsEndpoint: emulators.sqsEndpoint,
-  dynamoEndpoint: emulators.dynamoEndpoint,
-};
+const services = await startServices();
+const endpoints = { region: 'us-east-1', ...services.endpoints };
 const db = createDocumentClient(endpoints);
 const setupSqs = createSqsClient(endpoints);
 const { queueUrls } = await provision({ sqs: setupSqs, dynamo: db, tableName });
@@ -119,6 +117,7 @@ const handler = sqsBatchHandler({
   recordHandler: async (record) => {
     const limits = {
       pageSize,
+      parallelism,
       claimSeconds: spec.timeoutSeconds,
       packing: await queueLimits.packing('xmpp-out'),
     };
@@ -131,23 +130,11 @@ const handler = sqsBatchHandler({
     });
   },
 });
-const link = new InstantAckLink();
-const relay = await startRelay(
-  {
-    site,
-    xmpp: {} as never,
-    queues: {
-      out: queueUrls['xmpp-out'],
-      outPriority: queueUrls['xmpp-out-priority'],
-      in: queueUrls['xmpp-in'],
-    },
-    aws: endpoints,
-    drain: { ...DEFAULT_DRAIN, waitSeconds: 1 },
-    logLevel: 'error',
-    stopGraceMs: 1000,
-  },
-  { link, sqs },
-);
+await services.startRelay(site, {
+  'xmpp-out': queueUrls['xmpp-out'],
+  'xmpp-out-priority': queueUrls['xmpp-out-priority'],
+  'xmpp-in': queueUrls['xmpp-in'],
+});
 const harness = await startHarness({
   sqs,
   queueUrls,
@@ -168,16 +155,21 @@ const notice = {
 };
 await sender.send('im-notify', [makeFrame('notice', site, 'notice-1', { notice })]);
 const deadline = Date.now() + 30 * 60_000;
-while (link.stanzas < subscribers && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+let acked = 0;
+while (acked < subscribers && Date.now() < deadline) {
+  await new Promise((r) => setTimeout(r, 50));
+  acked = await services.acked();
+}
 const deliveredMs = Date.now() - started;
 const fanoutMs = queuedAt - started;
 
 await harness.stop();
-await relay.stop();
 sqs.destroy();
 setupSqs.destroy();
 db.destroy();
-await emulators.stop();
+for (const [name, calls] of Object.entries(await services.stop())) {
+  counter.calls.set(name, (counter.calls.get(name) ?? 0) + calls);
+}
 
 const per1000 = (n: number) => ((n * 1000) / Math.max(1, queuedStanzas)).toFixed(2);
 const sends = counter.count('SendMessageCommand', 'SendMessageBatchCommand');
@@ -186,9 +178,10 @@ const deletes = counter.count('DeleteMessageCommand', 'DeleteMessageBatchCommand
 const result = {
   subscribers,
   pageSize,
+  parallelism,
   indexed,
   stanzasQueued: queuedStanzas,
-  stanzasAcked: link.stanzas,
+  stanzasAcked: acked,
   floorSeconds: floorMs / 1000,
   fanoutSeconds: fanoutMs / 1000,
   fanoutToFloor: Number((fanoutMs / floorMs).toFixed(2)),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidFrameError } from './errors.js';
+import { IM_BUCKETS } from './store/buckets.js';
 
 /**
  * Frames: the body of every SQS message. A small versioned envelope around one payload.
@@ -123,6 +124,18 @@ export const FanoutFrameSchema = envelope(
     /** Index into the notice's groups, for the `groups` stage. */
     group: z.number().int().min(0).default(0),
     cursor: z.string().max(1024).optional(),
+    /** The range of subscriber buckets this chain reads (store/buckets.ts); absent: all. */
+    buckets: z
+      .object({
+        from: z
+          .number()
+          .int()
+          .min(0)
+          .max(IM_BUCKETS - 1),
+        to: z.number().int().min(1).max(IM_BUCKETS),
+      })
+      .refine((range) => range.from < range.to, { message: 'from must be below to' })
+      .optional(),
     /** Sequence number of this page within the fan-out; part of every id derived from it. */
     page: z.number().int().min(0),
   }),

@@ -1,6 +1,7 @@
 import type { Addressing } from '../../shared/addressing.js';
 import { InvalidFrameError } from '../../shared/errors.js';
 import type { Notice } from '../../shared/frames.js';
+import { bucketOfCursor, IM_BUCKETS, splitBuckets } from '../../shared/store/buckets.js';
 import type { Group, Store, User } from '../../shared/store/types.js';
 import { nextStage, type Position } from './position.js';
 
@@ -37,6 +38,8 @@ export interface AudienceContext {
   readonly notice: Notice;
   readonly addressing: Addressing;
   readonly store: AudienceStore;
+  /** Into how many chains a subscriber index longer than one page is split. */
+  readonly parallelism: number;
 }
 
 /** Who has a reason to get a copy: a user, or what the IM subscriber index holds of one. */
@@ -49,6 +52,8 @@ export interface Segment {
   readonly consumed: number;
   /** Where the next segment starts; undefined when the fan-out is complete. */
   readonly next: Position | undefined;
+  /** Chains split off here, each to be started by a continuation frame of its own. */
+  readonly forks?: readonly Position[];
 }
 
 /** Reads the segment that starts at `position`, reading at most `budget` rows. */
@@ -103,17 +108,36 @@ export class Audience {
     };
   }
 
-  /** The IM subscriber index already holds only deliverable followers and their address. */
+  /**
+   * The IM subscriber index already holds only deliverable followers and their address.
+   * The first page of an index that does not fit it splits the rest (this bucket to the
+   * last) into `parallelism` ranges: this chain carries on in the first, and a fork starts
+   * each of the others, so a huge audience is read side by side instead of page after page.
+   */
   private async subscribers(position: Position, budget: number): Promise<Segment> {
-    const { site, store } = this.context;
-    const page = await store.listImSubscribers(site, this.authorId, position.cursor, budget);
+    const { site, store, parallelism } = this.context;
+    const page = await store.listImSubscribers(
+      site,
+      this.authorId,
+      position.cursor,
+      budget,
+      position.buckets,
+    );
     const candidates = page.items
       .filter((s) => s.userId !== this.authorId)
       .map((s) => ({ id: s.userId, notify: true, im: { jid: s.jid, confirmed: true } }));
+    const consumed = page.items.length;
+    if (page.next === undefined) return { candidates, consumed, next: this.after(position) };
+    const here = bucketOfCursor(page.next);
+    if (position.buckets || parallelism < 2 || here === undefined) {
+      return { candidates, consumed, next: { ...position, cursor: page.next } };
+    }
+    const [first, ...rest] = splitBuckets({ from: here, to: IM_BUCKETS }, parallelism);
     return {
       candidates,
-      consumed: page.items.length,
-      next: page.next !== undefined ? { ...position, cursor: page.next } : this.after(position),
+      consumed,
+      next: { ...position, cursor: page.next, ...(first ? { buckets: first } : {}) },
+      forks: rest.map((buckets) => ({ stage: 'subscribers', group: 0, buckets })),
     };
   }
 

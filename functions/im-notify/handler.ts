@@ -20,13 +20,14 @@ const queueLimits = new SqsQueueLimits(
   readMaxStanzasPerMessage(process.env),
 );
 const pageSize = readInteger(process.env, 'IM_NOTIFY_PAGE_SIZE', 1000, 1, 100_000);
+const parallelism = readInteger(process.env, 'IM_NOTIFY_PARALLELISM', 4, 1, 64);
 // A page's claim lasts as long as an invocation can: after that its holder is gone.
 const claimSeconds = HANDLERS.find((spec) => spec.name === 'im-notify')?.timeoutSeconds ?? 120;
 
 export const handler = sqsBatchHandler({
   ...runtime,
   recordHandler: async (record) => {
-    const limits = { pageSize, claimSeconds, packing: await queueLimits.packing('xmpp-out') };
+    const limits = { pageSize, parallelism, claimSeconds, packing: await queueLimits.packing('xmpp-out') };
     // The message id holds the page's claim, so a Lambda retry of this message carries on.
     await notifyPage(decodeImNotifyFrame(record.body), record.messageId, { ...runtime, settings, limits });
   },

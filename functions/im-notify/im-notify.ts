@@ -7,14 +7,16 @@ import type { FrameSender } from '../../shared/queue.js';
 import { renderNoticeBroadcast } from '../../shared/render/notice-stanza.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
 import type { Store } from '../../shared/store/types.js';
-import { Audience, type AudienceStore, type Candidate } from './audience.js';
+import { Audience, type AudienceStore, type Candidate, type Segment } from './audience.js';
 import { deliveryJid, skipReason } from './eligibility.js';
 import type { ImNotifyFrame } from './frame.js';
-import { type Position, positionKey, START } from './position.js';
+import { chainTag, type Position, positionKey, START } from './position.js';
 
 export interface ImNotifyLimits {
   /** Audience rows read per invocation (mentions, subscriber rows, member rows). */
   readonly pageSize: number;
+  /** Into how many chains, read side by side, a subscriber index longer than a page is split. */
+  readonly parallelism: number;
   /** How long a page stays claimed by the message working on it: the function's timeout. */
   readonly claimSeconds: number;
   readonly packing: PackingLimits;
@@ -32,8 +34,10 @@ export interface PageOutcome {
   /** `duplicate`: this page was already done (a redelivery or a duplicate frame). */
   readonly status: 'sent' | 'duplicate';
   readonly queued: number;
-  /** Where the continuation carries on; undefined when this was the last page. */
+  /** Where the continuation carries on; undefined when this was the last page of its chain. */
   readonly next?: Position;
+  /** Chains split off by this page, each started by its own continuation. */
+  readonly forks?: readonly Position[];
 }
 
 /** Another message holds the claim on this page; retry once it has finished or its claim expired. */
@@ -76,25 +80,35 @@ export async function notifyPage(
 
   const key = positionKey(notice.id, start);
   const claim = `claim:${attempt}`;
-  const holder = await deps.store.rememberFirst(site, key, claim, deps.limits.claimSeconds);
+  // Reading the page has no side effects, so it runs beside the claim instead of after it:
+  // each page's round trips are on the fan-out's critical path. A lost claim wastes the read.
+  const [holder, { recipients, next, forks }] = await Promise.all([
+    deps.store.rememberFirst(site, key, claim, deps.limits.claimSeconds),
+    readPage(site, notice, start, deps),
+  ]);
   if (holder === DONE) {
     deps.logger.info('page already done; duplicate ignored', log);
     return { status: 'duplicate', queued: 0 };
   }
   if (holder !== claim) throw new PageBusyError(`page ${key} is being worked on by another message`);
 
-  const { recipients, next } = await readPage(site, notice, start, deps);
-  // The continuation goes first, so the next page is read while this one is rendered and
+  // The continuations go first, so the next pages are read while this one is rendered and
   // sent: the fan-out's pace is that of paging the index.
-  if (next) {
-    const continuation = makeFrame('fanout', site, `fanout-${notice.id}-p${page + 1}`, {
-      notice,
-      stage: next.stage,
-      group: next.group,
-      ...(next.cursor === undefined ? {} : { cursor: next.cursor }),
-      page: page + 1,
-    });
-    await deps.sender.send('im-notify', [continuation]);
+  const chains = [...(next ? [next] : []), ...forks];
+  if (chains.length > 0) {
+    await deps.sender.send(
+      'im-notify',
+      chains.map((position) =>
+        makeFrame('fanout', site, `fanout-${notice.id}${chainTag(position)}-p${page + 1}`, {
+          notice,
+          stage: position.stage,
+          group: position.group,
+          ...(position.cursor === undefined ? {} : { cursor: position.cursor }),
+          ...(position.buckets === undefined ? {} : { buckets: position.buckets }),
+          page: page + 1,
+        }),
+      ),
+    );
   }
   const settings = await deps.settings.get(site);
   // Rendered once per page and sent once per message: only the envelope (to, id) is per recipient.
@@ -103,7 +117,9 @@ export async function notifyPage(
       ? []
       : packBroadcast(renderNoticeBroadcast({ site, settings, notice }, recipients), deps.limits.packing).map(
           (broadcast, index) =>
-            makeFrame('stanzas', site, `notice-${notice.id}-p${page}-m${index}`, { broadcast }),
+            makeFrame('stanzas', site, `notice-${notice.id}${chainTag(start)}-p${page}-m${index}`, {
+              broadcast,
+            }),
         );
   if (frames.length > 0) await deps.sender.send('xmpp-out', frames);
   await deps.store.remember(site, key, DONE, DONE_TTL_SECONDS);
@@ -112,9 +128,15 @@ export async function notifyPage(
     recipients: recipients.length,
     messages: frames.length,
     more: !!next,
+    forks: forks.length,
   });
   const queued = recipients.length;
-  return next ? { status: 'sent', queued, next } : { status: 'sent', queued };
+  return {
+    status: 'sent',
+    queued,
+    ...(next ? { next } : {}),
+    ...(forks.length > 0 ? { forks } : {}),
+  };
 }
 
 /**
@@ -126,17 +148,29 @@ async function readPage(
   notice: Notice,
   start: Position,
   deps: ImNotifyDeps,
-): Promise<{ recipients: string[]; next: Position | undefined }> {
-  const audience = new Audience({ site, notice, addressing: noticeAddressing(notice), store: deps.store });
-  const blockers = await blockersOf(site, notice, deps.store);
+): Promise<{ recipients: string[]; next: Position | undefined; forks: Position[] }> {
+  const audience = new Audience({
+    site,
+    notice,
+    addressing: noticeAddressing(notice),
+    store: deps.store,
+    parallelism: deps.limits.parallelism,
+  });
+  const blockers = blockersOf(site, notice, deps.store);
+  // Read beside the first segment; a rejection is observed at the first await below.
+  blockers.catch(() => {});
   const seen = new Set<string>();
   const recipients: string[] = [];
+  const forks: Position[] = [];
   let position: Position | undefined = start;
   let budget = deps.limits.pageSize;
   for (let segments = 0; position && budget > 0 && segments < MAX_SEGMENTS; segments++) {
-    const segment = await audience.read(position, budget);
+    const [segment, blocking]: [Segment, Set<string>] = await Promise.all([
+      audience.read(position, budget),
+      blockers,
+    ]);
     for (const user of segment.candidates) {
-      const to = eligibleJid(user, blockers, site, notice, deps.logger);
+      const to = eligibleJid(user, blocking, site, notice, deps.logger);
       if (to && !seen.has(to)) {
         seen.add(to);
         recipients.push(to);
@@ -144,8 +178,9 @@ async function readPage(
     }
     budget -= segment.consumed;
     position = segment.next;
+    forks.push(...(segment.forks ?? []));
   }
-  return { recipients, next: position };
+  return { recipients, next: position, forks };
 }
 
 /** Users who block the author, or the original author of a repeat (`Notice::whoGets`). */

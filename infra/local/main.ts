@@ -41,7 +41,7 @@ async function main(): Promise<number> {
   const running = readLocalInfo(DATA_DIR);
   if (running && running.pid !== process.pid && isAlive(running.pid)) {
     throw new Error(
-      `noticeflow is already running (pid ${running.pid}, see ${relative(ROOT, localInfoPath(DATA_DIR))}); ` +
+      `already running (pid ${running.pid}, see ${relative(ROOT, localInfoPath(DATA_DIR))}); ` +
         `stop it with Ctrl-C in its terminal or \`kill ${running.pid}\``,
     );
   }

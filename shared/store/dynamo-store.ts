@@ -12,6 +12,7 @@ import {
 import { PermanentError, TransientError } from '../errors.js';
 import { type Notice, NoticeSchema } from '../frames.js';
 import { type SiteSettings, SiteSettingsSchema } from '../site-settings.js';
+import { type BucketRange, bucketKeyBounds } from './buckets.js';
 import {
   BLOCKED_BY_PREFIX,
   IM_SUBSCRIBER_PREFIX,
@@ -196,11 +197,16 @@ export class DynamoStore implements Store {
     authorId: string,
     cursor?: string,
     limit = 1000,
+    range?: BucketRange,
   ): Promise<Page<ImSubscriber>> {
-    const page = await this.queryPrefix(keys.user(site, authorId).pk, IM_SUBSCRIBER_PREFIX, cursor, limit, [
-      'userId',
-      'jid',
-    ]);
+    const page = await this.queryPrefix(
+      keys.user(site, authorId).pk,
+      IM_SUBSCRIBER_PREFIX,
+      cursor,
+      limit,
+      ['userId', 'jid'],
+      range && bucketKeyBounds(IM_SUBSCRIBER_PREFIX, range),
+    );
     return {
       ...page,
       items: page.items.map((item) => ({ userId: String(item.userId), jid: String(item.jid) })),
@@ -504,9 +510,10 @@ export class DynamoStore implements Store {
   }
 
   /**
-   * One page of the items of partition `pk` whose sort key starts with `prefix`. The
-   * cursor is the rest of the last sort key (a user or member id), so it is readable
-   * in frames and logs and stable while the partition changes.
+   * One page of the items of partition `pk` whose sort key starts with `prefix` (and, if
+   * given, lies `between` two bounds). The cursor is the rest of the last sort key (a user
+   * or member id), so it is readable in frames and logs and stable while the partition
+   * changes.
    */
   private async queryPrefix(
     pk: string,
@@ -514,12 +521,17 @@ export class DynamoStore implements Store {
     cursor: string | undefined,
     limit: number,
     attributes: readonly string[],
+    between?: [string, string],
   ): Promise<Page<Item>> {
     const result = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
+        KeyConditionExpression: between
+          ? 'pk = :pk AND sk BETWEEN :low AND :high'
+          : 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: between
+          ? { ':pk': pk, ':low': between[0], ':high': between[1] }
+          : { ':pk': pk, ':prefix': prefix },
         ExpressionAttributeNames: Object.fromEntries(attributes.map((name, i) => [`#a${i}`, name])),
         ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(', '),
         Limit: limit,

@@ -1,4 +1,5 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+import { bucketLabel, imBucket } from './buckets.js';
 
 /**
  * One table, plain SDK (lib-dynamodb). Every item has a string partition key `pk` and
@@ -11,7 +12,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * | confirmed JID -> user| `<site>#JID#<bare jid>`    | `JID`                  |
  * | subscriber of author| `<site>#USER#<authorId>`    | `SUBSCRIBER#<userId>`  |
  * | subscription of user| `<site>#USER#<userId>`      | `SUBSCRIPTION#<authorId>` |
- * | IM subscriber       | `<site>#USER#<authorId>`    | `IMSUB#<userId>`       |
+ * | IM subscriber       | `<site>#USER#<authorId>`    | `IMSUB#<bucket>#<userId>` |
  * | user blocks user    | `<site>#USER#<blockerId>`   | `BLOCKS#<blockedId>`   |
  * | user is blocked by  | `<site>#USER#<blockedId>`   | `BLOCKEDBY#<blockerId>`|
  * | group profile       | `<site>#GROUP#<id>`         | `PROFILE`              |
@@ -26,7 +27,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * item, then the profile; by many nicknames with two BatchGets), subscribers of an author
  * (Query on the author's partition, `begins_with(sk, 'SUBSCRIBER#')`, paged; each item
  * carries the per-subscription `im` flag), IM subscribers of an author (the fan-out's
- * index: Query `begins_with(sk, 'IMSUB#')`, paged; a sparse copy of the subscriber items
+ * index: Query `begins_with(sk, 'IMSUB#')`, paged, or one range of its hash buckets
+ * (`sk BETWEEN`, see buckets.ts) so a large fan-out reads ranges in parallel; a sparse copy of the subscriber items
  * of the followers who get IM copies (address confirmed, notify on, per-subscription flag
  * on), each carrying the address, so fan-out reads nothing per recipient; the store
  * rewrites a user's copies whenever their address or notify preference changes), "which of these users follow X" (BatchGet of X's subscriber items), group by
@@ -62,7 +64,7 @@ export const keys = {
   }),
   imSubscriber: (site: string, authorId: string, subscriberId: string) => ({
     pk: `${site}#USER#${authorId}`,
-    sk: `${IM_SUBSCRIBER_PREFIX}${subscriberId}`,
+    sk: `${IM_SUBSCRIBER_PREFIX}${bucketLabel(imBucket(subscriberId))}#${subscriberId}`,
   }),
   blocks: (site: string, blockerId: string, blockedId: string) => ({
     pk: `${site}#USER#${blockerId}`,

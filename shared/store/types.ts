@@ -1,5 +1,6 @@
 import type { Notice } from '../frames.js';
 import type { SiteSettings, SiteSettingsSource } from '../site-settings.js';
+import type { BucketRange } from './buckets.js';
 
 /** A user of the site, with the IM settings this system needs (statusnet.md §2.6). */
 export interface User {
@@ -75,13 +76,16 @@ export interface Store extends SiteSettingsSource {
   /**
    * The followers of `authorId` who get IM copies of their notices (confirmed address,
    * notify on, per-subscription flag on), with their address, a page at a time: the
-   * fan-out's index, so a page costs one Query and no read per recipient.
+   * fan-out's index, so a page costs one Query and no read per recipient. Ordered by hash
+   * bucket, then id; `range` limits the page to some buckets (buckets.ts). The cursor is
+   * `<bucket>#<userId>`.
    */
   listImSubscribers(
     site: string,
     authorId: string,
     cursor?: string,
     limit?: number,
+    range?: BucketRange,
   ): Promise<Page<ImSubscriber>>;
   /** Which of `userIds` follow `authorId` (one batch read, not a scan of the audience). */
   findSubscribers(site: string, authorId: string, userIds: readonly string[]): Promise<Subscriber[]>;

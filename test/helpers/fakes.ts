@@ -1,6 +1,7 @@
 import type { FrameKind, FrameOf, Notice } from '../../shared/frames.js';
 import type { FrameSender } from '../../shared/queue.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
+import { ALL_BUCKETS, type BucketRange, bucketLabel, imBucket } from '../../shared/store/buckets.js';
 import {
   type Group,
   type ImSubscriber,
@@ -75,15 +76,19 @@ export class MemoryStore implements Store {
     authorId: string,
     cursor?: string,
     limit = 1000,
+    range: BucketRange = ALL_BUCKETS,
   ): Promise<Page<ImSubscriber>> {
     const list = this.subscribers.get(`${site}/${authorId}`) ?? new Map<string, boolean>();
-    const jids = new Map<string, string>();
+    // Keyed like DynamoStore's sort keys: `<bucket>#<userId>`.
+    const rows = new Map<string, ImSubscriber>();
     for (const [userId, im] of list) {
+      const bucket = imBucket(userId);
+      if (bucket < range.from || bucket >= range.to) continue;
       const jid = im ? imDeliveryJid(this.users.get(`${site}/${userId}`)) : undefined;
-      if (jid) jids.set(userId, jid);
+      if (jid) rows.set(`${bucketLabel(bucket)}#${userId}`, { userId, jid });
     }
-    const page = pageOf([...jids.keys()], cursor, limit);
-    return { ...page, items: page.items.map((userId) => ({ userId, jid: jids.get(userId) as string })) };
+    const page = pageOf([...rows.keys()], cursor, limit);
+    return { ...page, items: page.items.map((key) => rows.get(key) as ImSubscriber) };
   }
   async setSubscriptionIm(
     site: string,

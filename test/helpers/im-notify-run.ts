@@ -26,7 +26,7 @@ export function notifyDeps(store: MemoryStore, overrides: Partial<Omit<ImNotifyD
         warnings.push((data[0] ?? {}) as Record<string, unknown>);
       },
     },
-    limits: { pageSize: 1000, claimSeconds: 120, packing: DEFAULT_PACKING },
+    limits: { pageSize: 1000, parallelism: 1, claimSeconds: 120, packing: DEFAULT_PACKING },
     ...overrides,
   };
   return { deps, sender, warnings };

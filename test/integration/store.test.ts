@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulators, startEmulators } from '../../infra/local/emulators.js';
 import { ensureTable } from '../../infra/local/provision.js';
 import { createDocumentClient } from '../../shared/aws/clients.js';
+import { ALL_BUCKETS, imBucket, splitBuckets } from '../../shared/store/buckets.js';
 import { DynamoStore, StoreConflictError } from '../../shared/store/dynamo-store.js';
 import { keys } from '../../shared/store/table.js';
 import { notice, user } from '../helpers/fakes.js';
@@ -181,7 +182,7 @@ describe('DynamoStore', () => {
 
   describe('the IM subscriber index', () => {
     const imSubscribers = async (author: string) =>
-      (await store.listImSubscribers('local', author)).items.map((s) => `${s.userId}=${s.jid}`);
+      (await store.listImSubscribers('local', author)).items.map((s) => `${s.userId}=${s.jid}`).sort();
 
     it('holds exactly the followers who get IM copies, with their address', async () => {
       await store.putUser(user('i1', 'ivy', { im: { jid: 'ivy@example.org', confirmed: true } }));
@@ -219,6 +220,29 @@ describe('DynamoStore', () => {
       expect(first.items).toEqual([{ userId: 'i1', jid: 'ivy@new.example' }]);
       expect((await store.listImSubscribers('local', 'star', first.next, 1)).items).toEqual([]);
       expect((await store.listSubscribers('local', 'star')).items.map((s) => s.userId)).not.toContain('i4');
+    });
+
+    it('reads ranges of hash buckets: together exactly the index, each row in its range, paged', async () => {
+      for (let i = 0; i < 120; i++) {
+        await store.putUser(
+          user(`r${i}`, `reader${i}`, { im: { jid: `r${i}@example.org`, confirmed: true } }),
+        );
+        await store.follow('local', `r${i}`, 'wide');
+      }
+      const seen: string[] = [];
+      for (const range of splitBuckets(ALL_BUCKETS, 4)) {
+        let cursor: string | undefined;
+        do {
+          const page = await store.listImSubscribers('local', 'wide', cursor, 7, range);
+          for (const row of page.items) {
+            expect(imBucket(row.userId)).toBeGreaterThanOrEqual(range.from);
+            expect(imBucket(row.userId)).toBeLessThan(range.to);
+            seen.push(row.userId);
+          }
+          cursor = page.next;
+        } while (cursor);
+      }
+      expect(seen.sort()).toEqual(Array.from({ length: 120 }, (_, i) => `r${i}`).sort());
     });
 
     it('updates the index of every author a user follows, past one BatchWrite', async () => {

@@ -4,12 +4,13 @@ import { notifyPage, PageBusyError } from '../../functions/im-notify/im-notify.j
 import { InvalidFrameError } from '../../shared/errors.js';
 import { type FanoutFrame, makeFrame } from '../../shared/frames.js';
 import { DEFAULT_PACKING, type PackingLimits } from '../../shared/packing.js';
+import { bucketLabel, IM_BUCKETS, imBucket } from '../../shared/store/buckets.js';
 import { MemoryStore, notice, user } from '../helpers/fakes.js';
 import { fanOut, noticeFrame, notifyDeps, recipientsOf, stanzasOf } from '../helpers/im-notify-run.js';
 
 // Fan-out in pages with continuation frames, and idempotency per (notice, recipient).
-function limits(pageSize: number, packing: PackingLimits = DEFAULT_PACKING) {
-  return { limits: { pageSize, claimSeconds: 120, packing } };
+function limits(pageSize: number, packing: PackingLimits = DEFAULT_PACKING, parallelism = 1) {
+  return { limits: { pageSize, parallelism, claimSeconds: 120, packing } };
 }
 
 async function authorWithFollowers(count: number) {
@@ -39,17 +40,21 @@ describe('im-notify paging', () => {
     const { deps, sender } = notifyDeps(store, limits(100, { maxStanzas: 40, maxBytes: 1_000_000 }));
 
     const first = await notifyPage(noticeFrame(), 'm-1', deps);
+    // The index is ordered by hash bucket, then id: the cursor is the 100th row's key.
+    const keys = (await list('local', '1', undefined, 250)).items.map(
+      (row) => `${bucketLabel(imBucket(row.userId))}#${row.userId}`,
+    );
     expect(first).toMatchObject({
       status: 'sent',
       queued: 100,
-      next: { stage: 'subscribers', cursor: 's0099' },
+      next: { stage: 'subscribers', cursor: keys[99] },
     });
     expect(continuations(sender.sent)).toEqual([
       expect.objectContaining({
         kind: 'fanout',
         site: 'local',
         id: 'fanout-42-p1',
-        payload: expect.objectContaining({ stage: 'subscribers', group: 0, cursor: 's0099', page: 1 }),
+        payload: expect.objectContaining({ stage: 'subscribers', group: 0, cursor: keys[99], page: 1 }),
       }),
     ]);
 
@@ -135,6 +140,62 @@ describe('im-notify paging', () => {
   });
 });
 
+describe('im-notify parallel chains', () => {
+  it('splits an index longer than a page into ranges read side by side, each follower once', async () => {
+    const store = await authorWithFollowers(2000);
+    const { deps, sender } = notifyDeps(store, limits(100, DEFAULT_PACKING, 4));
+
+    const first = await notifyPage(noticeFrame(), 'm-1', deps);
+    const chains = continuations(sender.sent);
+    expect(chains).toHaveLength(4);
+    expect(first.forks).toHaveLength(3);
+    // Contiguous ranges from the bucket the first page stopped in to the end of the index.
+    const ranges = chains.map((frame) => frame.payload.buckets);
+    expect(ranges[0]?.from).toBe(Number.parseInt(String(chains[0]?.payload.cursor).slice(0, 2), 16));
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]?.from).toBe(ranges[i - 1]?.to);
+    expect(ranges.at(-1)?.to).toBe(IM_BUCKETS);
+    // Only the first chain carries on from the cursor; the others start their range.
+    expect(chains.slice(1).every((frame) => frame.payload.cursor === undefined)).toBe(true);
+    expect(new Set(chains.map((frame) => frame.id)).size).toBe(4);
+
+    const outcomes = [];
+    for (const chain of chains) outcomes.push(...(await fanOut(chain, deps)));
+    // The chains never split again.
+    expect(outcomes.every((o) => o.queued <= 100 && !o.forks)).toBe(true);
+    const recipients = recipientsOf(sender);
+    expect(recipients).toHaveLength(2000);
+    expect(new Set(recipients).size).toBe(2000);
+    const frameIds = sender.to('xmpp-out').map((frame) => frame.id);
+    expect(new Set(frameIds).size).toBe(frameIds.length);
+  });
+
+  it('goes on to the groups once, from the chain that ends the index', async () => {
+    const store = await authorWithFollowers(500);
+    await store.createGroup({ site: 'local', id: 'g1', nickname: 'cats' });
+    await store.joinGroup('local', 'g1', '1');
+    for (let i = 0; i < 30; i++) {
+      await store.putUser(user(`m${i}`, `member${i}`));
+      await store.joinGroup('local', 'g1', `m${i}`);
+    }
+    await store.joinGroup('local', 'g1', 's0007'); // a follower too: one copy only
+    const { deps, sender } = notifyDeps(store, limits(50, DEFAULT_PACKING, 3));
+    const outcomes = await fanOut(noticeFrame({ text: 'hello !cats' }), deps);
+    expect(outcomes.filter((o) => o.forks).length).toBe(1);
+    // Were the group read by more than one chain, its members would get two copies.
+    const recipients = recipientsOf(sender);
+    expect(recipients).toHaveLength(530);
+    expect(new Set(recipients).size).toBe(530);
+  });
+
+  it('reads the whole index in one chain when the parallelism is 1', async () => {
+    const store = await authorWithFollowers(300);
+    const { deps, sender } = notifyDeps(store, limits(100, DEFAULT_PACKING, 1));
+    const outcomes = await fanOut(noticeFrame(), deps);
+    expect(outcomes.map((o) => o.queued)).toEqual([100, 100, 100]);
+    expect(continuations(sender.sent).every((frame) => frame.payload.buckets === undefined)).toBe(true);
+  });
+});
+
 describe('im-notify idempotency', () => {
   it('ignores a duplicate notice frame from a producer: no second copy, no second continuation', async () => {
     const store = await authorWithFollowers(25);
@@ -188,7 +249,7 @@ describe('im-notify idempotency', () => {
     const store = await authorWithFollowers(3);
     let now = 1_000_000;
     store.now = () => now;
-    await store.rememberFirst('local', 'fanout:42:direct:0:start', 'claim:m-crashed', 120);
+    await store.rememberFirst('local', 'fanout:42:direct:0:all:start', 'claim:m-crashed', 120);
     const { deps, sender } = notifyDeps(store);
     await expect(notifyPage(noticeFrame(), 'm-2', deps)).rejects.toThrow(PageBusyError);
     expect(sender.sent).toEqual([]);

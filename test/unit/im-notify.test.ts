@@ -20,7 +20,9 @@ async function site() {
  * and with one page for everything. Both must reach the same recipients.
  */
 async function deliver(store: MemoryStore, overrides: Parameters<typeof noticeFrame>[0] = {}) {
-  const paged = notifyDeps(store, { limits: { pageSize: 1, claimSeconds: 120, packing: DEFAULT_PACKING } });
+  const paged = notifyDeps(store, {
+    limits: { pageSize: 1, parallelism: 3, claimSeconds: 120, packing: DEFAULT_PACKING },
+  });
   await fanOut(noticeFrame(overrides), paged.deps);
   store.remembered.clear();
   const whole = notifyDeps(store);
