@@ -24,7 +24,7 @@ import { createDocumentClient, createSqsClient } from '../shared/aws/clients.js'
 import { makeFrame } from '../shared/frames.js';
 import { sqsBatchHandler } from '../shared/lambda/sqs-batch.js';
 import { SqsFrameSender } from '../shared/queue.js';
-import { SqsQueueLimits } from '../shared/queue-limits.js';
+import { DEFAULT_MAX_STANZAS, SqsQueueLimits } from '../shared/queue-limits.js';
 import { SiteSettingsCache } from '../shared/site-settings.js';
 import { DynamoStore } from '../shared/store/dynamo-store.js';
 import { keys } from '../shared/store/table.js';
@@ -109,7 +109,7 @@ const sender: typeof frameSender = Object.assign(Object.create(frameSender), {
 });
 const spec = HANDLERS.find((h) => h.name === 'im-notify');
 if (!spec) throw new Error('im-notify is not in the topology');
-const queueLimits = new SqsQueueLimits(sqs, queueUrls, 500);
+const queueLimits = new SqsQueueLimits(sqs, queueUrls, DEFAULT_MAX_STANZAS);
 const settings = new SiteSettingsCache(store);
 const handler = sqsBatchHandler({
   logger: silent,
@@ -167,7 +167,9 @@ await harness.stop();
 sqs.destroy();
 setupSqs.destroy();
 db.destroy();
-for (const [name, calls] of Object.entries(await services.stop())) {
+const relayCalls = await services.stop();
+if (process.env.BENCH_DEBUG) console.log('relay', relayCalls);
+for (const [name, calls] of Object.entries(relayCalls)) {
   counter.calls.set(name, (counter.calls.get(name) ?? 0) + calls);
 }
 
