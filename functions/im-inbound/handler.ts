@@ -1,18 +1,23 @@
-import { readString } from '../../shared/config.js';
+import { readInteger } from '../../shared/config.js';
 import { decodeFrame } from '../../shared/frames.js';
 import { createHandlerRuntime, readHandlerConfig } from '../../shared/lambda/runtime.js';
 import { sqsBatchHandler } from '../../shared/lambda/sqs-batch.js';
+import { SiteSettingsCache } from '../../shared/site-settings.js';
 import { handleInboundChat } from './im-inbound.js';
 
 const runtime = createHandlerRuntime(
   'im-inbound',
   readHandlerConfig(process.env, ['notices', 'xmpp-out-priority']),
 );
-const siteName = readString(process.env, 'SITE_NAME', 'noticeflow');
+// The `[Site name]` prefix and the text limit come from the site settings, not the deployment.
+const settings = new SiteSettingsCache(
+  runtime.store,
+  readInteger(process.env, 'SITE_SETTINGS_TTL_SECONDS', 30, 0, 3600) * 1000,
+);
 
 export const handler = sqsBatchHandler({
   ...runtime,
   recordHandler: async (record) => {
-    await handleInboundChat(decodeFrame('chat-in', record.body), { ...runtime, siteName });
+    await handleInboundChat(decodeFrame('chat-in', record.body), { ...runtime, settings });
   },
 });

@@ -1,30 +1,40 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type InboundChatFrame, makeFrame } from '../../shared/frames.js';
+import { parseCommand } from '../../shared/commands/parse.js';
+import type { InboundChatFrame } from '../../shared/frames.js';
 import { bareJid } from '../../shared/jid.js';
 import type { FrameSender } from '../../shared/queue.js';
-import { chatMessage, stanzaId } from '../../shared/stanza.js';
-import type { Store } from '../../shared/store/types.js';
+import type { SiteSettingsCache } from '../../shared/site-settings.js';
+import type { Store, User } from '../../shared/store/types.js';
+import type { CommandDeps } from './commands/deps.js';
+import { executeCommand } from './commands/execute.js';
+import { isAutoReply, isOtr } from './filters.js';
+import { sendSiteChat } from './outbound.js';
+import { INBOUND_DEDUP_SECONDS, postingRefusal, publishNotice } from './posting.js';
+import { replyToUnknownSender } from './unknown-sender.js';
 
 export interface ImInboundDeps {
-  readonly store: Pick<Store, 'findUserByJid' | 'nextNoticeId' | 'rememberFirst'>;
+  readonly store: Store;
   readonly sender: FrameSender;
   readonly logger: Pick<Logger, 'info'>;
-  readonly siteName: string;
+  readonly settings: Pick<SiteSettingsCache, 'get'>;
   readonly now?: () => Date;
 }
 
 export type InboundOutcome =
   | { readonly action: 'ignored'; readonly reason: string }
-  | { readonly action: 'replied-unknown-sender'; readonly jid: string }
+  | { readonly action: 'replied-unknown-sender'; readonly jid: string; readonly replied: boolean }
+  | { readonly action: 'command'; readonly name: string; readonly reply: string }
+  | { readonly action: 'usage'; readonly name: string; readonly reply: string }
+  | { readonly action: 'refused'; readonly reply: string }
   | { readonly action: 'posted'; readonly noticeId: string };
 
-/** Inbound records are deduplicated for this long (SQS keeps a message at most 14 days). */
-const INBOUND_DEDUP_SECONDS = 14 * 24 * 3600;
-
 /**
- * StatusNet's `xmpp-in` handling (statusnet.md §2.4), first slice: a chat message from a
- * confirmed address becomes a notice by its owner; anything else never posts. An
- * unknown sender gets a short explanation on the priority lane.
+ * StatusNet's `xmpp-in` handling (statusnet.md §2.4), with its bugs fixed: what is not a
+ * person typing to us (non-chat types, empty bodies, auto-replies, OTR) is acknowledged and
+ * dropped without a reply; a stranger hears how to link the address; a user's message is a
+ * command (§3) or a notice. Every reply is rate-limited per JID. The same stanza (the frame
+ * id derives from sender and stanza id) is processed once: a finished frame is skipped, and
+ * one that failed half-way is run again with the same ids and the same reply.
  */
 export async function handleInboundChat(
   frame: InboundChatFrame,
@@ -32,45 +42,92 @@ export async function handleInboundChat(
 ): Promise<InboundOutcome> {
   const { site } = frame;
   const chat = frame.payload;
+  // A missing type is `normal` (RFC 6121 §5.2.2); StatusNet treated both as chat.
   if (chat.type !== 'chat' && chat.type !== 'normal')
     return { action: 'ignored', reason: `type ${chat.type}` };
   const text = chat.body.trim();
   if (!text) return { action: 'ignored', reason: 'empty body' };
+  if (isAutoReply(text)) return { action: 'ignored', reason: 'auto-reply' };
+  if (isOtr(text)) return { action: 'ignored', reason: 'OTR' };
   const jid = bareJid(chat.from);
   if (!jid) return { action: 'ignored', reason: 'malformed sender JID' };
 
-  const user = await deps.store.findUserByJid(site, jid);
+  const state = `inbound-state:${frame.id}`;
+  if ((await deps.store.rememberFirst(site, state, 'started', INBOUND_DEDUP_SECONDS)) === 'done')
+    return { action: 'ignored', reason: 'already processed' };
+  const outcome = await respond(frame, jid, text, deps);
+  await deps.store.remember(site, state, 'done', INBOUND_DEDUP_SECONDS);
+  deps.logger.info('inbound chat handled', { site, jid, frameId: frame.id, action: outcome.action });
+  return outcome;
+}
+
+async function respond(
+  frame: InboundChatFrame,
+  jid: string,
+  text: string,
+  deps: ImInboundDeps,
+): Promise<InboundOutcome> {
+  const now = deps.now?.() ?? new Date();
+  const settings = await deps.settings.get(frame.site);
+  const user = await deps.store.findUserByJid(frame.site, jid);
   if (!user) {
-    const reply = `[${deps.siteName}] This address is not linked to an account here. Add ${jid} as your IM address in your settings on the site and confirm it, then send me a message to post it.`;
-    const stanza = chatMessage(chat.from, stanzaId(`${site}.unknown`, frame.id, chat.from), reply);
-    await deps.sender.send('xmpp-out-priority', [
-      makeFrame('stanzas', site, stanza.id, { stanzas: [stanza] }),
-    ]);
-    deps.logger.info('message from unknown address', { site, jid });
-    return { action: 'replied-unknown-sender', jid };
+    const replied = await replyToUnknownSender(frame, jid, settings, deps, now);
+    return { action: 'replied-unknown-sender', jid, replied };
   }
 
-  // A redelivered inbound frame must map to the same notice id, so `distribute` stores it once.
-  const noticeId = await deps.store.rememberFirst(
-    site,
-    `inbound:${frame.id}`,
-    await deps.store.nextNoticeId(site),
-    INBOUND_DEDUP_SECONDS,
-  );
-  const createdAt = (deps.now?.() ?? new Date()).toISOString();
-  await deps.sender.send('notices', [
-    makeFrame('notice', site, `notice-${noticeId}`, {
-      notice: {
-        id: noticeId,
-        author: { id: user.id, nickname: user.nickname },
-        text,
-        createdAt,
-        source: 'xmpp',
-        scope: 'public',
-        local: true,
-      },
-    }),
-  ]);
-  deps.logger.info('notice posted from IM', { site, noticeId, userId: user.id });
-  return { action: 'posted', noticeId };
+  const sendChat = (to: string, body: string, kind: string) =>
+    sendSiteChat(deps, {
+      site: frame.site,
+      siteName: settings.name,
+      to,
+      body,
+      kind,
+      frameId: frame.id,
+      at: now,
+    });
+  const commandDeps: CommandDeps = {
+    store: deps.store,
+    sender: deps.sender,
+    site: frame.site,
+    settings,
+    frameId: frame.id,
+    receivedAt: frame.payload.receivedAt,
+    sendChat,
+  };
+  const reply = async (body: string) => {
+    // A retried frame sends the reply of its first attempt, even if state changed since.
+    const first = await deps.store.rememberFirst(
+      frame.site,
+      `inbound-reply:${frame.id}`,
+      body,
+      INBOUND_DEDUP_SECONDS,
+    );
+    await sendChat(jid, first, 'reply');
+    return first;
+  };
+
+  const interpretation = parseCommand(text);
+  if (interpretation.kind === 'usage') {
+    const body = await reply(
+      `Usage: ${interpretation.usage}. Nothing was posted; send "help" for the commands.`,
+    );
+    return { action: 'usage', name: interpretation.name, reply: body };
+  }
+  if (interpretation.kind === 'command') {
+    const body = await reply(await executeCommand(user, interpretation.command, commandDeps));
+    return { action: 'command', name: interpretation.command.name, reply: body };
+  }
+  return postText(user, text, commandDeps, reply);
+}
+
+/** Plain text becomes a notice, silently; a refusal (length, duplicate, throttle) is replied. */
+async function postText(
+  user: User,
+  text: string,
+  deps: CommandDeps,
+  reply: (body: string) => Promise<string>,
+): Promise<InboundOutcome> {
+  const refusal = await postingRefusal(user, text, deps);
+  if (refusal) return { action: 'refused', reply: await reply(refusal) };
+  return { action: 'posted', noticeId: await publishNotice(user, text, deps) };
 }

@@ -15,13 +15,17 @@ import { type SiteSettings, SiteSettingsSchema } from '../site-settings.js';
 import { type BucketRange, bucketKeyBounds } from './buckets.js';
 import {
   BLOCKED_BY_PREFIX,
+  commandKeys,
+  DIRECT_MESSAGE_PREFIX,
   IM_SUBSCRIBER_PREFIX,
+  IN_GROUP_PREFIX,
   keys,
   MEMBER_PREFIX,
   SUBSCRIBER_PREFIX,
   SUBSCRIPTION_PREFIX,
 } from './table.js';
 import {
+  type DirectMessage,
   type Group,
   type ImSubscriber,
   imDeliveryJid,
@@ -29,6 +33,7 @@ import {
   type Store,
   type Subscriber,
   type User,
+  type UserActivity,
 } from './types.js';
 
 type Key = { pk: string; sk: string };
@@ -262,12 +267,14 @@ export class DynamoStore implements Store {
         Item: { ...keys.member(site, groupId, userId), userId, since: new Date().toISOString() },
       }),
     );
+    await this.putInGroup(site, groupId, userId);
   }
 
   async leaveGroup(site: string, groupId: string, userId: string): Promise<void> {
     await this.db.send(
       new DeleteCommand({ TableName: this.tableName, Key: keys.member(site, groupId, userId) }),
     );
+    await this.deleteInGroup(site, groupId, userId);
   }
 
   async listGroupMembers(
@@ -336,11 +343,12 @@ export class DynamoStore implements Store {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+    await this.recordActivity(site, notice);
+    return true;
   }
 
   async getNotice(site: string, id: string): Promise<Notice | undefined> {
@@ -394,6 +402,169 @@ export class DynamoStore implements Store {
         Item: { ...keys.idempotency(site, key), value, expiresAt: now + ttlSeconds },
       }),
     );
+  }
+
+  // ---- IM commands (issue 4) ----
+
+  async getUserActivity(site: string, userId: string): Promise<UserActivity> {
+    const item = await this.get(commandKeys.activity(site, userId), true);
+    const notices = Number(item?.notices ?? 0);
+    return item?.latestNoticeId ? { notices, latestNoticeId: String(item.latestNoticeId) } : { notices };
+  }
+
+  async listSubscriptions(
+    site: string,
+    userId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<string>> {
+    const page = await this.queryPrefix(keys.user(site, userId).pk, SUBSCRIPTION_PREFIX, cursor, limit, [
+      'authorId',
+    ]);
+    return { ...page, items: page.items.map((item) => String(item.authorId)) };
+  }
+
+  async listUserGroups(site: string, userId: string, cursor?: string, limit = 1000): Promise<Page<string>> {
+    const page = await this.queryPrefix(keys.user(site, userId).pk, IN_GROUP_PREFIX, cursor, limit, [
+      'groupId',
+    ]);
+    return { ...page, items: page.items.map((item) => String(item.groupId)) };
+  }
+
+  async getGroups(site: string, ids: readonly string[]): Promise<Group[]> {
+    const items = await this.batchGet(unique(ids).map((id) => keys.group(site, id)));
+    return items.map((item) => ({
+      site: String(item.site),
+      id: String(item.id),
+      nickname: String(item.nickname),
+    }));
+  }
+
+  async addFavorite(site: string, userId: string, noticeId: string): Promise<boolean> {
+    return this.putIfAbsent({ ...commandKeys.favorite(site, userId, noticeId), noticeId, since: nowIso() });
+  }
+
+  async isFavorite(site: string, userId: string, noticeId: string): Promise<boolean> {
+    return (await this.get(commandKeys.favorite(site, userId, noticeId), true)) !== undefined;
+  }
+
+  async claimRepeat(site: string, userId: string, noticeId: string, repeatId: string): Promise<string> {
+    const key = commandKeys.repeat(site, userId, noticeId);
+    if (await this.putIfAbsent({ ...key, noticeId, repeatId, since: nowIso() })) return repeatId;
+    const item = await this.get(key, true);
+    if (!item) throw new TransientError(`repeat of ${noticeId} by ${userId} vanished; retry`);
+    return String(item.repeatId);
+  }
+
+  async saveDirectMessage(site: string, message: DirectMessage): Promise<boolean> {
+    const key = commandKeys.directMessage(site, message.to.id, message.createdAt, message.id);
+    return this.putIfAbsent({ ...key, type: 'direct-message', message });
+  }
+
+  async listDirectMessages(site: string, userId: string): Promise<DirectMessage[]> {
+    const messages: DirectMessage[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.queryPrefix(keys.user(site, userId).pk, DIRECT_MESSAGE_PREFIX, cursor, 1000, [
+        'message',
+      ]);
+      messages.push(...page.items.map((item) => item.message as DirectMessage));
+      cursor = page.next;
+    } while (cursor);
+    return messages;
+  }
+
+  async incrementCounter(site: string, key: string, ttlSeconds: number): Promise<number> {
+    const now = Math.floor(Date.now() / 1000);
+    const counterKey = commandKeys.counter(site, key);
+    const add = (condition?: string) =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: counterKey,
+          UpdateExpression: 'ADD hits :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+          ConditionExpression: condition,
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':expires': now + ttlSeconds,
+            ...(condition ? { ':now': now } : {}),
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+    try {
+      // No TTL on the emulator: an expired counter is not added to but started afresh.
+      const { Attributes } = await add('attribute_not_exists(pk) OR expiresAt >= :now');
+      return Number(Attributes?.hits);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...counterKey, hits: 1, expiresAt: now + ttlSeconds },
+        }),
+      );
+      return 1;
+    }
+  }
+
+  /** Counts a newly stored notice for its author and moves their latest notice forward. */
+  private async recordActivity(site: string, notice: Notice): Promise<void> {
+    const key = commandKeys.activity(site, notice.author.id);
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'ADD notices :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    try {
+      // Notices may be stored out of order: only a later one becomes the latest.
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET latestNoticeId = :id, latestAt = :at',
+          ConditionExpression: 'attribute_not_exists(latestAt) OR latestAt <= :at',
+          ExpressionAttributeValues: { ':id': notice.id, ':at': notice.createdAt },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  private async putInGroup(site: string, groupId: string, userId: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...commandKeys.inGroup(site, userId, groupId), groupId, since: nowIso() },
+      }),
+    );
+  }
+
+  private async deleteInGroup(site: string, groupId: string, userId: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: commandKeys.inGroup(site, userId, groupId) }),
+    );
+  }
+
+  /** Puts an item unless its key exists; false when it did. */
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
@@ -599,4 +770,8 @@ function unique(values: readonly string[]): string[] {
 
 function backoff(round: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
 }

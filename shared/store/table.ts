@@ -103,3 +103,42 @@ export function tableDefinition(tableName: string): CreateTableCommandInput {
     ],
   };
 }
+
+// ---- IM commands (issue 4) ----
+/**
+ * | item                    | pk                        | sk                       |
+ * |-------------------------|---------------------------|--------------------------|
+ * | activity of a user      | `<site>#USER#<id>`        | `ACTIVITY`               |
+ * | group a user is in      | `<site>#USER#<userId>`    | `INGROUP#<groupId>`      |
+ * | favourite of a user     | `<site>#USER#<userId>`    | `FAVE#<noticeId>`        |
+ * | repeat by a user        | `<site>#USER#<userId>`    | `REPEAT#<noticeId>`      |
+ * | direct message received | `<site>#USER#<toId>`      | `DM#<createdAt>#<id>`    |
+ * | counter (rate limits)   | `<site>#COUNT#<key>`      | `COUNT`                  |
+ *
+ * The activity item (notice count ADDed, latest notice SET under a condition on its time)
+ * answers `get` and `stats` without a query over notices. The reverse membership item is
+ * written beside each group member item, so a user's groups are one Query.
+ */
+export const IN_GROUP_PREFIX = 'INGROUP#';
+export const DIRECT_MESSAGE_PREFIX = 'DM#';
+
+export const commandKeys = {
+  activity: (site: string, userId: string) => ({ pk: `${site}#USER#${userId}`, sk: 'ACTIVITY' }),
+  inGroup: (site: string, userId: string, groupId: string) => ({
+    pk: `${site}#USER#${userId}`,
+    sk: `${IN_GROUP_PREFIX}${groupId}`,
+  }),
+  favorite: (site: string, userId: string, noticeId: string) => ({
+    pk: `${site}#USER#${userId}`,
+    sk: `FAVE#${noticeId}`,
+  }),
+  repeat: (site: string, userId: string, noticeId: string) => ({
+    pk: `${site}#USER#${userId}`,
+    sk: `REPEAT#${noticeId}`,
+  }),
+  directMessage: (site: string, toId: string, createdAt: string, id: string) => ({
+    pk: `${site}#USER#${toId}`,
+    sk: `${DIRECT_MESSAGE_PREFIX}${createdAt}#${id}`,
+  }),
+  counter: (site: string, key: string) => ({ pk: `${site}#COUNT#${key}`, sk: 'COUNT' }),
+};

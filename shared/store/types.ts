@@ -119,3 +119,52 @@ export interface Store extends SiteSettingsSource {
   /** Overwrites an idempotency record (e.g. a claim becoming "done"). */
   remember(site: string, key: string, value: string, ttlSeconds: number): Promise<void>;
 }
+
+// ---- IM commands (issue 4): what the chat command set reads and writes ----
+
+/** What a user has posted, kept up to date by `saveNotice`. */
+export interface UserActivity {
+  /** Notices stored with this author (repeats included, as StatusNet counts them). */
+  readonly notices: number;
+  /** The id of the most recent of them by `createdAt`, if any. */
+  readonly latestNoticeId?: string;
+}
+
+/** A direct message (StatusNet's `message` table), stored for the recipient. */
+export interface DirectMessage {
+  /** Stable for redeliveries of the chat message that sent it. */
+  readonly id: string;
+  readonly from: { readonly id: string; readonly nickname: string };
+  readonly to: { readonly id: string; readonly nickname: string };
+  readonly text: string;
+  readonly createdAt: string;
+}
+
+// Declaration merging: these members join the Store interface above, kept apart for merges.
+export interface Store {
+  getUserActivity(site: string, userId: string): Promise<UserActivity>;
+  /** The ids of the users `userId` follows, a page at a time, in a stable order. */
+  listSubscriptions(site: string, userId: string, cursor?: string, limit?: number): Promise<Page<string>>;
+  /** The ids of the groups `userId` is a member of, a page at a time, in a stable order. */
+  listUserGroups(site: string, userId: string, cursor?: string, limit?: number): Promise<Page<string>>;
+  /** The groups that exist among `ids`, in no particular order. */
+  getGroups(site: string, ids: readonly string[]): Promise<Group[]>;
+  /** Marks a notice as a favourite of `userId`; false when it already was one. */
+  addFavorite(site: string, userId: string, noticeId: string): Promise<boolean>;
+  isFavorite(site: string, userId: string, noticeId: string): Promise<boolean>;
+  /**
+   * Records that `userId` repeated `noticeId` as `repeatId`, unless they already did:
+   * returns the repeat id stored first, so a second repeat is recognised and a redelivered
+   * one gets the same id.
+   */
+  claimRepeat(site: string, userId: string, noticeId: string, repeatId: string): Promise<string>;
+  /** Stores a direct message once; false when one with that id exists for the recipient. */
+  saveDirectMessage(site: string, message: DirectMessage): Promise<boolean>;
+  /** The direct messages sent to `userId`, oldest first. */
+  listDirectMessages(site: string, userId: string): Promise<DirectMessage[]>;
+  /**
+   * Adds one to the counter `key` and returns the new count. The record expires after
+   * `ttlSeconds` and then counts from zero again; callers put the time window in the key.
+   */
+  incrementCounter(site: string, key: string, ttlSeconds: number): Promise<number>;
+}

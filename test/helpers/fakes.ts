@@ -3,6 +3,7 @@ import type { FrameSender } from '../../shared/queue.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
 import { ALL_BUCKETS, type BucketRange, bucketLabel, imBucket } from '../../shared/store/buckets.js';
 import {
+  type DirectMessage,
   type Group,
   type ImSubscriber,
   imDeliveryJid,
@@ -10,6 +11,7 @@ import {
   type Store,
   type Subscriber,
   type User,
+  type UserActivity,
 } from '../../shared/store/types.js';
 import type { QueueName } from '../../shared/topology.js';
 
@@ -165,6 +167,7 @@ export class MemoryStore implements Store {
   async saveNotice(site: string, notice: Notice): Promise<boolean> {
     if (this.notices.has(`${site}/${notice.id}`)) return false;
     this.notices.set(`${site}/${notice.id}`, notice);
+    this.recordActivity(site, notice);
     return true;
   }
   async getNotice(site: string, id: string): Promise<Notice | undefined> {
@@ -182,6 +185,93 @@ export class MemoryStore implements Store {
   }
   async remember(site: string, key: string, value: string, ttlSeconds: number): Promise<void> {
     this.remembered.set(`${site}/${key}`, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+  }
+
+  // ---- IM commands (issue 4) ----
+  /** `site/userId` -> notice count and latest notice */
+  readonly activity = new Map<string, { notices: number; latest?: Notice }>();
+  /** `site/userId` -> favourite notice ids */
+  readonly favorites = new Map<string, Set<string>>();
+  /** `site/userId/noticeId` -> repeat id */
+  readonly repeats = new Map<string, string>();
+  readonly directMessages: { site: string; message: DirectMessage }[] = [];
+  readonly counters = new Map<string, { hits: number; expiresAt: number }>();
+
+  async getUserActivity(site: string, userId: string): Promise<UserActivity> {
+    const entry = this.activity.get(`${site}/${userId}`);
+    const notices = entry?.notices ?? 0;
+    return entry?.latest ? { notices, latestNoticeId: entry.latest.id } : { notices };
+  }
+  async listSubscriptions(
+    site: string,
+    userId: string,
+    cursor?: string,
+    limit = 1000,
+  ): Promise<Page<string>> {
+    const authors = [...this.subscribers]
+      .filter(([key, list]) => key.startsWith(`${site}/`) && list.has(userId))
+      .map(([key]) => key.slice(site.length + 1));
+    return pageOf(authors, cursor, limit);
+  }
+  async listUserGroups(site: string, userId: string, cursor?: string, limit = 1000): Promise<Page<string>> {
+    const groups = [...this.members]
+      .filter(([key, set]) => key.startsWith(`${site}/`) && set.has(userId))
+      .map(([key]) => key.slice(site.length + 1));
+    return pageOf(groups, cursor, limit);
+  }
+  async getGroups(site: string, ids: readonly string[]): Promise<Group[]> {
+    return [...new Set(ids)].flatMap((id) => this.groups.get(`${site}/${id}`) ?? []);
+  }
+  async addFavorite(site: string, userId: string, noticeId: string): Promise<boolean> {
+    const set = this.favorites.get(`${site}/${userId}`) ?? new Set<string>();
+    this.favorites.set(`${site}/${userId}`, set);
+    if (set.has(noticeId)) return false;
+    set.add(noticeId);
+    return true;
+  }
+  async isFavorite(site: string, userId: string, noticeId: string): Promise<boolean> {
+    return this.favorites.get(`${site}/${userId}`)?.has(noticeId) ?? false;
+  }
+  async claimRepeat(site: string, userId: string, noticeId: string, repeatId: string): Promise<string> {
+    const key = `${site}/${userId}/${noticeId}`;
+    const existing = this.repeats.get(key);
+    if (existing !== undefined) return existing;
+    this.repeats.set(key, repeatId);
+    return repeatId;
+  }
+  async saveDirectMessage(site: string, message: DirectMessage): Promise<boolean> {
+    const exists = this.directMessages.some(
+      (m) =>
+        m.site === site &&
+        m.message.id === message.id &&
+        m.message.to.id === message.to.id &&
+        m.message.createdAt === message.createdAt,
+    );
+    if (exists) return false;
+    this.directMessages.push({ site, message });
+    return true;
+  }
+  async listDirectMessages(site: string, userId: string): Promise<DirectMessage[]> {
+    return this.directMessages
+      .filter((m) => m.site === site && m.message.to.id === userId)
+      .map((m) => m.message)
+      .sort((a, b) => `${a.createdAt}#${a.id}`.localeCompare(`${b.createdAt}#${b.id}`));
+  }
+  async incrementCounter(site: string, key: string, ttlSeconds: number): Promise<number> {
+    const existing = this.counters.get(`${site}/${key}`);
+    const live = existing && existing.expiresAt >= this.now() ? existing : undefined;
+    const next = {
+      hits: (live?.hits ?? 0) + 1,
+      expiresAt: live?.expiresAt ?? this.now() + ttlSeconds * 1000,
+    };
+    this.counters.set(`${site}/${key}`, next);
+    return next.hits;
+  }
+  private recordActivity(site: string, notice: Notice): void {
+    const entry = this.activity.get(`${site}/${notice.author.id}`) ?? { notices: 0 };
+    entry.notices += 1;
+    if (!entry.latest || entry.latest.createdAt <= notice.createdAt) entry.latest = notice;
+    this.activity.set(`${site}/${notice.author.id}`, entry);
   }
 }
 

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { makeFrame, type Notice } from '../../shared/frames.js';
+import type { User } from '../../shared/store/types.js';
+import type { CommandDeps } from './commands/deps.js';
+
+/** Inbound records are deduplicated for this long (SQS keeps a message at most 14 days). */
+export const INBOUND_DEDUP_SECONDS = 14 * 24 * 3600;
+/** StatusNet's `site.dupelimit`: the same text twice within this time is refused. */
+export const DUPLICATE_SECONDS = 60;
+/** StatusNet's throttle: at most this many notices per window. */
+export const THROTTLE_COUNT = 20;
+export const THROTTLE_WINDOW_SECONDS = 600;
+
+/**
+ * Length as the web counts it: Unicode code points of the trimmed text, like PHP's
+ * `mb_strlen` on StatusNet's server and a JavaScript counter that spreads the string. An
+ * emoji is one character; a flag or an accented letter typed as two code points is two.
+ */
+export function textLength(text: string): number {
+  return [...text.trim()].length;
+}
+
+/** The reply to text longer than the site's limit, or undefined. */
+export function lengthRefusal(text: string, deps: Pick<CommandDeps, 'settings'>): string | undefined {
+  const limit = deps.settings.textLimit;
+  const length = textLength(text);
+  return length > limit
+    ? `Message too long: the maximum is ${limit} characters, you sent ${length}.`
+    : undefined;
+}
+
+/**
+ * StatusNet's `Notice::saveNew` checks (statusnet.md §2.4 step 6), as the reply to send, or
+ * undefined when the text may be posted: the length limit, the duplicate limit and the
+ * throttle. The duplicate record holds the frame id, so a redelivery is not its own duplicate.
+ * The throttle counts in fixed windows of ten minutes (a burst across a window edge may
+ * reach twice the count), which keeps it one conditional update.
+ */
+export async function postingRefusal(
+  user: User,
+  text: string,
+  deps: CommandDeps,
+): Promise<string | undefined> {
+  const tooLong = lengthRefusal(text, deps);
+  if (tooLong) return tooLong;
+
+  const digest = createHash('sha256').update(text).digest('base64url');
+  const first = await deps.store.rememberFirst(
+    deps.site,
+    `dupe:${user.id}:${digest}`,
+    deps.frameId,
+    DUPLICATE_SECONDS,
+  );
+  if (first !== deps.frameId)
+    return `Not posted: you sent the same notice less than ${DUPLICATE_SECONDS} seconds ago.`;
+
+  const window = Math.floor(Date.parse(deps.receivedAt) / 1000 / THROTTLE_WINDOW_SECONDS);
+  const count = await deps.store.incrementCounter(
+    deps.site,
+    `posts:${user.id}:${window}`,
+    THROTTLE_WINDOW_SECONDS,
+  );
+  if (count > THROTTLE_COUNT)
+    return `Not posted: too many notices (more than ${THROTTLE_COUNT} in ${THROTTLE_WINDOW_SECONDS / 60} minutes). Take a break and try again in a few minutes.`;
+  return undefined;
+}
+
+/**
+ * Enqueues a notice by `user` on `notices`, as the site does; `distribute` stores it. One
+ * inbound frame posts at most one notice, so its id is remembered under the frame id and a
+ * redelivery posts the same notice again (stored once).
+ */
+export async function publishNotice(
+  user: User,
+  text: string,
+  deps: CommandDeps,
+  links: Pick<Notice, 'inReplyTo' | 'repeatOf'> = {},
+): Promise<string> {
+  const id = await noticeIdFor(deps);
+  const notice: Notice = {
+    id,
+    author: { id: user.id, nickname: user.nickname },
+    text,
+    createdAt: deps.receivedAt,
+    source: 'xmpp',
+    scope: 'public',
+    local: true,
+    ...links,
+  };
+  await deps.sender.send('notices', [makeFrame('notice', deps.site, `notice-${id}`, { notice })]);
+  return id;
+}
+
+/** The id of the notice this inbound frame posts: allocated once, the same on redelivery. */
+export async function noticeIdFor(deps: CommandDeps): Promise<string> {
+  return deps.store.rememberFirst(
+    deps.site,
+    `inbound:${deps.frameId}`,
+    await deps.store.nextNoticeId(deps.site),
+    INBOUND_DEDUP_SECONDS,
+  );
+}
