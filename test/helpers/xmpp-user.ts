@@ -25,6 +25,8 @@ export async function connectUser(options: {
 }): Promise<XmppUser> {
   const xmpp: Client = client({ ...options, resource: 'test' });
   const received: ReceivedChat[] = [];
+  // Stanza ids must differ: the bot processes a (sender, stanza id) pair once.
+  let said = 0;
   xmpp.on('error', () => {}); // a failed login rejects start(); late errors end the test by timeout
   xmpp.on('stanza', (stanza: Element) => {
     if (!stanza.is('message')) return;
@@ -37,7 +39,9 @@ export async function connectUser(options: {
   return {
     received,
     async say(to, body) {
-      await xmpp.send(xml('message', { to, type: 'chat', id: `t-${Date.now()}` }, xml('body', {}, body)));
+      await xmpp.send(
+        xml('message', { to, type: 'chat', id: `t-${Date.now()}-${++said}` }, xml('body', {}, body)),
+      );
     },
     waitForBody(match, timeoutMs = 10_000) {
       return eventually(() => received.find((m) => match(m.body)), {
