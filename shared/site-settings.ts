@@ -14,7 +14,10 @@ export const SiteSettingsSchema = z.object({
   firehose: z.array(z.string()).max(1000).default([]),
   /** The bot's bare JID; replies and notices come from it. */
   botJid: z.string().optional(),
-  /** Longest notice text, in characters as the web counts them (grapheme clusters). */
+  /**
+   * Longest notice text, in characters as the web counts them: Unicode code points of the
+   * trimmed text (functions/im-inbound/posting.ts `textLength`).
+   */
   textLimit: z.number().int().min(1).max(100_000).default(1000),
 });
 export type SiteSettings = z.infer<typeof SiteSettingsSchema>;

@@ -3,8 +3,9 @@
  * or an Off-the-Record negotiation. They are dropped before anything, including the
  * unknown-sender reply, so two bots cannot talk to each other for ever (§4.B.9).
  */
-// "[Auto-Reply]", "(auto response)", "Auto-Reply:", "[AutoReply]" and the like.
-const AUTO_REPLY = /(?:^|[[(])\s*auto[-\s]?re(?:ply|sponse)\b/i;
+// "[Auto-Reply]", "(auto response)", "[AutoReply]" anywhere (StatusNet's pattern), and a
+// leading "Auto-Reply:" as some clients write it; not the words in a sentence.
+const AUTO_REPLY = /[[(]\s*auto[-\s]?re(?:ply|sponse)\s*[\])]|^auto[-\s]?re(?:ply|sponse)\s*:/i;
 // The one bounce text StatusNet matched exactly: an offline-storage overflow notice.
 const OFFLINE_STORAGE_BOUNCE = /^System: Message wasn't delivered\. Offline storage size was exceeded\.$/;
 // OTR messages start with "?OTR" (query, whitespace tag aside, and data messages).

@@ -174,6 +174,14 @@ describe('im-inbound: what is ignored', () => {
     }
     expect(sender.sent).toHaveLength(0);
   });
+
+  it('posts a sentence that merely talks about auto-replies', async () => {
+    const { sender, deps } = await setup();
+    expect((await handleInboundChat(chat({ body: 'auto reply settings are confusing' }), deps)).action).toBe(
+      'posted',
+    );
+    expect(notices(sender)).toHaveLength(1);
+  });
 });
 
 describe('im-inbound: unknown senders and reply limits', () => {

@@ -29,12 +29,14 @@ export async function nudge(user: User, nickname: string, deps: CommandDeps): Pr
   const target = found.user;
   if (target.id === user.id) return 'It does not make a lot of sense to nudge yourself!';
   const jid = imDeliveryJid(target);
-  if (!jid) return `${target.nickname} does not receive messages by IM, so the nudge was not sent.`;
-  await deps.sendChat(
+  if (!jid || (await blocks(deps, target.id, user.id)))
+    return `${target.nickname} does not receive messages by IM, so the nudge was not sent.`;
+  const sent = await deps.sendChat(
     jid,
     `${user.nickname} is wondering what you are up to. Send me a message to post a notice.`,
     'nudge',
   );
+  if (!sent) return `${target.nickname} has had enough messages from me this minute; try again later.`;
   return `Nudge sent to ${target.nickname}.`;
 }
 
@@ -53,7 +55,7 @@ export async function directMessage(
   const recipient = found.user;
   if (recipient.id === user.id) return 'You cannot send a direct message to yourself.';
   const follows = await deps.store.findSubscribers(deps.site, user.id, [recipient.id]);
-  if (follows.length === 0)
+  if (follows.length === 0 || (await blocks(deps, recipient.id, user.id)))
     return `You cannot send a direct message to ${recipient.nickname}: they do not follow you.`;
   const tooLong = lengthRefusal(text, deps);
   if (tooLong) return tooLong;
@@ -67,4 +69,9 @@ export async function directMessage(
   const jid = imDeliveryJid(recipient);
   if (jid) await deps.sendChat(jid, `Direct message from ${user.nickname}: ${text}`, 'dm');
   return `Direct message to ${recipient.nickname} sent.`;
+}
+
+/** Whether `blockerId` blocks `userId` (one Query of the user's blockers). */
+async function blocks(deps: CommandDeps, blockerId: string, userId: string): Promise<boolean> {
+  return (await deps.store.listBlockers(deps.site, userId)).includes(blockerId);
 }

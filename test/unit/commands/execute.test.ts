@@ -188,6 +188,10 @@ describe('d', () => {
       'You cannot send a direct message to yourself.',
     );
     expect(await run(world, 'bob', { name: 'd', nickname: 'zed', text: 'hi' })).toBe('No such user: zed.');
+    // bob follows alice, but she blocks bob: no messages from him
+    await world.store.block('local', '1', '2');
+    expect(await run(world, 'bob', { name: 'd', nickname: 'alice', text: 'hi' })).toMatch(/cannot send/);
+    await world.store.unblock('local', '1', '2');
     expect(await run(world, 'bob', { name: 'd', nickname: 'alice', text: 'hi there' })).toBe(
       'Message too long: the maximum is 5 characters, you sent 8.',
     );
@@ -301,5 +305,16 @@ describe('nudge', () => {
     expect(await run(world, 'alice', { name: 'nudge', nickname: 'alice' })).toMatch(/nudge yourself/);
     expect(await run(world, 'alice', { name: 'nudge', nickname: 'zed' })).toBe('No such user: zed.');
     expect(world.chats).toHaveLength(1);
+  });
+
+  it('does not nudge someone who blocks you, and says when the reply limit held it back', async () => {
+    const world = await commandWorld();
+    await world.store.block('local', '2', '1');
+    expect(await run(world, 'alice', { name: 'nudge', nickname: 'bob' })).toMatch(/nudge was not sent/);
+    expect(world.chats).toEqual([]);
+    const limited = { ...world.deps(), sendChat: async () => false };
+    expect(await executeCommand(world.alice, { name: 'nudge', nickname: 'carol' }, limited)).toMatch(
+      /enough messages from me this minute/,
+    );
   });
 });
