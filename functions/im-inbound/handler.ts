@@ -4,6 +4,7 @@ import { createHandlerRuntime, readHandlerConfig } from '../../shared/lambda/run
 import { sqsBatchHandler } from '../../shared/lambda/sqs-batch.js';
 import { SiteSettingsCache } from '../../shared/site-settings.js';
 import { handleInboundChat } from './im-inbound.js';
+import { REPLIES_PER_MINUTE } from './outbound.js';
 
 const runtime = createHandlerRuntime(
   'im-inbound',
@@ -14,10 +15,12 @@ const settings = new SiteSettingsCache(
   runtime.store,
   readInteger(process.env, 'SITE_SETTINGS_TTL_SECONDS', 30, 0, 3600) * 1000,
 );
+// Most messages the bot sends one JID per minute, whatever it sends (bot-to-bot loop guard).
+const repliesPerMinute = readInteger(process.env, 'IM_REPLIES_PER_MINUTE', REPLIES_PER_MINUTE, 1, 1000);
 
 export const handler = sqsBatchHandler({
   ...runtime,
   recordHandler: async (record) => {
-    await handleInboundChat(decodeFrame('chat-in', record.body), { ...runtime, settings });
+    await handleInboundChat(decodeFrame('chat-in', record.body), { ...runtime, settings, repliesPerMinute });
   },
 });

@@ -17,6 +17,8 @@ export interface ImInboundDeps {
   readonly sender: FrameSender;
   readonly logger: Pick<Logger, 'info'>;
   readonly settings: Pick<SiteSettingsCache, 'get'>;
+  /** Most messages to one JID per minute; default REPLIES_PER_MINUTE (outbound.ts). */
+  readonly repliesPerMinute?: number;
   readonly now?: () => Date;
 }
 

@@ -3,17 +3,19 @@ import type { FrameSender } from '../../shared/queue.js';
 import { chatMessage, stanzaId } from '../../shared/stanza.js';
 import type { Store } from '../../shared/store/types.js';
 
-/** At most this many messages from the bot to one JID per minute (fixed one-minute windows). */
+/** By default at most this many messages from the bot to one JID per minute (fixed one-minute windows). */
 export const REPLIES_PER_MINUTE = 5;
 
 export interface ChatSendDeps {
   readonly store: Pick<Store, 'incrementCounter'>;
   readonly sender: FrameSender;
+  /** Default REPLIES_PER_MINUTE. */
+  readonly repliesPerMinute?: number;
 }
 
 /**
  * Sends `[Site name] body` as a chat message (RFC 6121 §5.2.2) to a bare JID on the priority
- * lane, unless that JID already got REPLIES_PER_MINUTE messages this minute: whatever is at
+ * lane, unless that JID already got `repliesPerMinute` messages this minute: whatever is at
  * the other end (a person, a bot, an auto-responder), the bot never floods it and two bots
  * cannot ping-pong. Returns false when the limit held it back. The stanza id derives from
  * the inbound frame, so a redelivery resends the same stanza.
@@ -32,7 +34,7 @@ export async function sendSiteChat(
 ): Promise<boolean> {
   const minute = Math.floor(message.at.getTime() / 60_000);
   const sent = await deps.store.incrementCounter(message.site, `chat-to:${message.to}:${minute}`, 60);
-  if (sent > REPLIES_PER_MINUTE) return false;
+  if (sent > (deps.repliesPerMinute ?? REPLIES_PER_MINUTE)) return false;
   const id = stanzaId(`${message.site}.${message.kind}`, message.frameId, message.to);
   const stanza = chatMessage(message.to, id, `[${message.siteName}] ${message.body}`);
   await deps.sender.send('xmpp-out-priority', [

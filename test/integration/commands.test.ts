@@ -7,14 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postNotice } from '../../cli/post.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
+import type { Notice } from '../../shared/frames.js';
 import { SqsFrameSender } from '../../shared/queue.js';
 import { DynamoStore } from '../../shared/store/dynamo-store.js';
+import { eventually } from '../helpers/eventually.js';
 import { connectUser, type ReceivedChat, type XmppUser } from '../helpers/xmpp-user.js';
 
 // The chat command set on real parts: fauxqs, dynalite, Prosody, the handlers in the local
 // harness and the relay as its own process; the users are real XMPP clients. The demo: bob
-// and carol follow alice, alice follows bob; all three confirmed, notify on. Replies to one
-// JID are limited to 5 a minute, so each user here sends at most that many commands.
+// and carol follow alice, alice follows bob; all three confirmed, notify on. The tests run in
+// order and build on each other's state. Three users send more than the default 5 replies a
+// minute allow, so the limit is raised here; inbound-rules.test.ts checks the default.
 let dataDir: string;
 let stack: LocalStack;
 let sqs: SQSClient;
@@ -26,6 +29,8 @@ type Nick = (typeof NICKS)[number];
 const PREFIX = '[noticeflow demo] ';
 
 beforeAll(async () => {
+  // Read by the im-inbound handler module when the harness loads it in this process.
+  process.env.IM_REPLIES_PER_MINUTE = '100';
   dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-commands-'));
   stack = await startLocalStack({
     dataDir,
@@ -135,4 +140,86 @@ describe('IM commands from a real chat client', () => {
     expect(after.notices).toBe(before.notices + 1);
     expect(user('alice').received.some((m) => m.body.includes('d carol'))).toBe(false);
   });
+
+  it('get shows the latest notice of a user', async () => {
+    const { latestNoticeId = '' } = await store.getUserActivity('local', '2');
+    const latest = await store.getNotice('local', latestNoticeId);
+    await command('carol', 'LAST @bob', `bob: ${latest?.text} [${latestNoticeId}]`);
+  });
+
+  it('r posts a reply to a notice, linked to it', async () => {
+    const parent = await post('alice', 'who wants tea?');
+    await user('carol').waitForBody((text) => text === `alice: who wants tea? [${parent}]`);
+    await command('carol', `r #${parent} me please`, 'Reply to alice sent.');
+    const reply = await eventuallyLatest('3', (n) => n.text === 'me please');
+    expect(reply).toMatchObject({ source: 'xmpp', inReplyTo: { id: parent, author: { nickname: 'alice' } } });
+  });
+
+  it('repeat posts RT once; a second repeat changes nothing', async () => {
+    const original = await post('alice', 'worth sharing');
+    await user('carol').waitForBody((text) => text === `alice: worth sharing [${original}]`);
+    await command('carol', `rt #${original}`, 'Notice from alice repeated.');
+    const repeat = await eventuallyLatest('3', (n) => n.repeatOf?.id === original);
+    expect(repeat.text).toBe('RT @alice worth sharing');
+    await command('carol', `repeat #${original}`, 'You already repeated that notice from alice.');
+    await command('alice', `rp #${original}`, 'You cannot repeat your own notice.');
+  });
+
+  it('fav marks a favourite once', async () => {
+    const { latestNoticeId = '' } = await store.getUserActivity('local', '1');
+    await command('bob', `fav #${latestNoticeId}`, 'Notice marked as favourite.');
+    await command('bob', 'fav alice', 'That notice is already a favourite.');
+    expect(await store.isFavorite('local', '2', latestNoticeId)).toBe(true);
+  });
+
+  it('join, groups and drop', async () => {
+    await store.createGroup({ site: 'local', id: 'g-tea', nickname: 'tea' });
+    await command('carol', 'join !tea', 'carol joined group tea.');
+    await command('carol', 'join tea', 'You are already a member of tea.');
+    await command('carol', 'groups', 'You are a member of this group: tea');
+    await command('carol', 'drop tea', 'carol left group tea.');
+    await command('carol', 'join nosuch', 'No such group: nosuch.');
+  });
+
+  it('subscriptions, subscribers, leave and lose', async () => {
+    await command('carol', 'subscriptions', 'You are subscribed to these people: alice, bob');
+    await command('alice', 'subscribers', 'These people are subscribed to you: bob, carol');
+    await command('carol', 'unsub bob', 'Unsubscribed from bob.');
+    await command('carol', 'leave bob', 'You are not following bob.');
+    await command('alice', 'lose carol', 'carol no longer follows you.');
+    expect((await store.listSubscriptions('local', '3')).items).toEqual([]);
+    await command('carol', 'follow alice', 'Subscribed to alice.');
+    await command('carol', 'follow zed', 'No such user: zed.');
+    await command('carol', 'follow carol', 'You cannot follow yourself.');
+  });
+
+  it('nudge reaches the target by IM', async () => {
+    await command('alice', 'nudge bob', 'Nudge sent to bob.');
+    await user('bob').waitForBody(
+      (text) =>
+        text === `${PREFIX}alice is wondering what you are up to. Send me a message to post a notice.`,
+    );
+    await command('alice', 'nudge alice', 'It does not make a lot of sense to nudge yourself!');
+  });
+
+  it('d to someone who does not follow you is refused with the reason', async () => {
+    await command(
+      'carol',
+      'dm bob hello',
+      'You cannot send a direct message to bob: they do not follow you.',
+    );
+    expect(await store.listDirectMessages('local', '2')).toEqual([]);
+  });
 });
+
+/** The latest notice of a user once it matches (distribute stores it after the command). */
+function eventuallyLatest(userId: string, match: (notice: Notice) => boolean): Promise<Notice> {
+  return eventually(
+    async () => {
+      const { latestNoticeId } = await store.getUserActivity('local', userId);
+      const notice = latestNoticeId ? await store.getNotice('local', latestNoticeId) : undefined;
+      return notice && match(notice) ? notice : undefined;
+    },
+    { what: `a matching latest notice of user ${userId}` },
+  );
+}
