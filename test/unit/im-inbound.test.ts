@@ -209,4 +209,11 @@ describe('im-inbound: unknown senders and reply limits', () => {
     for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++) await handleInboundChat(chat({ body: 'stats' }), deps);
     expect(priorityChats(sender)).toHaveLength(REPLIES_PER_MINUTE);
   });
+
+  it('takes another reply limit from its dependencies', async () => {
+    const { sender, deps } = await setup();
+    for (let i = 0; i < 4; i++)
+      await handleInboundChat(chat({ body: 'stats' }), { ...deps, repliesPerMinute: 2 });
+    expect(priorityChats(sender)).toHaveLength(2);
+  });
 });
