@@ -125,7 +125,8 @@ describe('inbound rules on the local stack', () => {
     });
     for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++) await user('carol').say(stack.info.bot.jid, 'stats');
     const minute = Math.floor(Date.now() / 60_000);
-    // Every message was handled once its send was counted, sent or held back.
+    await eventually(() => replies('carol').length >= REPLIES_PER_MINUTE, { what: 'the allowed replies' });
+    // Every message was handled once its send was counted: the rest were held back.
     await eventually(
       async () => {
         const { Item } = await db.send(
