@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type InboundPresenceFrame, makeFrame, type OutboundStanza } from '../../shared/frames.js';
 import { bareJid } from '../../shared/jid.js';
 import type { FrameSender } from '../../shared/queue.js';
-import { stanzaId, subscriptionPresence } from '../../shared/stanza.js';
+import { type SubscriptionType, stanzaId, subscriptionPresence } from '../../shared/stanza.js';
 import type { Store } from '../../shared/store/types.js';
 
 export interface PresenceDeps {
@@ -47,7 +48,7 @@ export async function handleInboundPresence(
   // any other frame for the same (JID, type) within the interval may not.
   const first = await deps.store.rememberFirst(
     site,
-    `presence-answer:${type}:${jid}`,
+    answerKey(type, jid),
     frame.id,
     PRESENCE_ANSWER_INTERVAL_SECONDS,
   );
@@ -56,7 +57,7 @@ export async function handleInboundPresence(
     return { action: 'ignored', reason: `${type} already answered within a minute` };
   }
 
-  const answer = (answerType: Parameters<typeof subscriptionPresence>[2]): OutboundStanza =>
+  const answer = (answerType: SubscriptionType): OutboundStanza =>
     subscriptionPresence(jid, stanzaId(`${site}.presence-${answerType}`, frame.id, jid), answerType);
 
   if (type === 'unsubscribe') {
@@ -70,6 +71,11 @@ export async function handleInboundPresence(
   await send(site, frame.id, stanzas, deps);
   deps.logger.info('presence subscription approved', { site, jid, subscribedBack: Boolean(user) });
   return { action: 'approved', jid, subscribedBack: Boolean(user) };
+}
+
+/** Hashed: a bare JID may be 2,047 bytes, beyond what a DynamoDB partition key takes. */
+function answerKey(type: SubscriptionType, jid: string): string {
+  return `presence-answer:${type}:${createHash('sha256').update(jid).digest('base64url')}`;
 }
 
 function send(site: string, inboundId: string, stanzas: OutboundStanza[], deps: PresenceDeps): Promise<void> {

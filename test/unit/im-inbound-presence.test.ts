@@ -121,6 +121,26 @@ describe('im-inbound presence', () => {
     ]);
   });
 
+  it('keys the once-a-minute record by a digest, so the longest JIDs fit a DynamoDB key', async () => {
+    const { store, deps } = await setup();
+    const keys: string[] = [];
+    const recording = {
+      findUserByJid: store.findUserByJid.bind(store),
+      rememberFirst: (site: string, key: string, value: string, ttl: number) => {
+        keys.push(key);
+        return store.rememberFirst(site, key, value, ttl);
+      },
+    };
+    const longest = `${'a'.repeat(1023)}@${'b'.repeat(1023)}`;
+    expect(
+      await handleInboundPresence(presence('subscribe', longest), { ...deps, store: recording }),
+    ).toMatchObject({
+      action: 'approved',
+    });
+    expect(keys).toHaveLength(1);
+    expect(keys[0]?.length).toBeLessThan(100);
+  });
+
   it('answers a redelivery of the same frame again, so a failed send is retried', async () => {
     const { sender, deps } = await setup();
     const frame = presence('subscribe');
