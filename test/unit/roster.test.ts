@@ -1,5 +1,6 @@
 import parse from '@xmpp/xml/lib/parse.js';
 import { describe, expect, it } from 'vitest';
+import { PermanentError } from '../../shared/errors.js';
 import { encodeFrame, makeFrame } from '../../shared/frames.js';
 import { ROSTER_NS, rosterRemovalStanzas } from '../../shared/roster.js';
 import { checkStanzaFrame } from '../../xmpp-relay/stanza-check.js';
@@ -18,13 +19,27 @@ describe('rosterRemovalStanzas', () => {
     expect(item?.attrs).toEqual({ jid: 'carol@example.org', subscription: 'remove' });
   });
 
-  it('escapes the JID', () => {
-    const [stanza] = rosterRemovalStanzas('local', 'a"b@example.org', 'r');
+  it('removes the bare JID, normalized as addresses are stored', () => {
+    const [stanza] = rosterRemovalStanzas('local', 'Carol@Example.org/phone', 'r');
+    expect(stanza?.to).toBe('carol@example.org');
     expect(
       parse(stanza?.xml ?? '')
         .getChild('query', ROSTER_NS)
         ?.getChild('item')?.attrs.jid,
-    ).toBe('a"b@example.org');
+    ).toBe('carol@example.org');
+  });
+
+  it('escapes what it writes into the XML', () => {
+    const [stanza] = rosterRemovalStanzas('local', 'carol@x"<&.org', 'r');
+    expect(
+      parse(stanza?.xml ?? '')
+        .getChild('query', ROSTER_NS)
+        ?.getChild('item')?.attrs.jid,
+    ).toBe('carol@x"<&.org');
+  });
+
+  it('refuses a malformed address with a PermanentError', () => {
+    expect(() => rosterRemovalStanzas('local', 'not a jid', 'r')).toThrowError(PermanentError);
   });
 
   it('gives each removal its own stanza id, stable for the same removal', () => {
