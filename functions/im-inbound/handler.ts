@@ -1,8 +1,9 @@
 import { readString } from '../../shared/config.js';
-import { decodeFrame } from '../../shared/frames.js';
 import { createHandlerRuntime, readHandlerConfig } from '../../shared/lambda/runtime.js';
 import { sqsBatchHandler } from '../../shared/lambda/sqs-batch.js';
+import { decodeImInboundFrame } from './frame.js';
 import { handleInboundChat } from './im-inbound.js';
+import { handleInboundPresence } from './presence.js';
 
 const runtime = createHandlerRuntime(
   'im-inbound',
@@ -13,6 +14,8 @@ const siteName = readString(process.env, 'SITE_NAME', 'noticeflow');
 export const handler = sqsBatchHandler({
   ...runtime,
   recordHandler: async (record) => {
-    await handleInboundChat(decodeFrame('chat-in', record.body), { ...runtime, siteName });
+    const frame = decodeImInboundFrame(record.body);
+    if (frame.kind === 'presence-in') await handleInboundPresence(frame, runtime);
+    else await handleInboundChat(frame, { ...runtime, siteName });
   },
 });
