@@ -18,6 +18,9 @@ export class InstantAckLink implements XmppLink {
   onMessage(): () => void {
     return () => {};
   }
+  onPresence(): () => void {
+    return () => {};
+  }
   onStatus(handler: (status: LinkStatus) => void): () => void {
     this.#statusHandlers.add(handler);
     return () => this.#statusHandlers.delete(handler);

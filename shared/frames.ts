@@ -48,7 +48,7 @@ export type Notice = z.infer<typeof NoticeSchema>;
 export const OutboundStanzaSchema = z.object({
   id: z.string().min(1).max(256).describe('Stable stanza id derived from the business ids'),
   to: z.string().min(3).max(3071),
-  xml: z.string().min(1).max(200_000).describe('One serialized <message/> or <presence/> stanza'),
+  xml: z.string().min(1).max(200_000).describe('One serialized <message/>, <presence/> or <iq/> stanza'),
 });
 export type OutboundStanza = z.infer<typeof OutboundStanzaSchema>;
 
@@ -143,6 +143,19 @@ export const FanoutFrameSchema = envelope(
 export const StanzaFrameSchema = envelope('stanzas', StanzaBatchSchema);
 export const InboundChatFrameSchema = envelope('chat-in', InboundChatSchema);
 
+/**
+ * Presence subscription traffic (RFC 6121 §3) captured by the relay: only the four
+ * subscription types travel; available, unavailable, probe and error presence stay in the relay.
+ */
+export const InboundPresenceSchema = z.object({
+  from: z.string().min(3).max(3071).describe('Full or bare JID of the sender, as the server stamped it'),
+  type: z.enum(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']),
+  receivedAt: Timestamp,
+});
+export type InboundPresence = z.infer<typeof InboundPresenceSchema>;
+export const InboundPresenceFrameSchema = envelope('presence-in', InboundPresenceSchema);
+export type InboundPresenceFrame = z.infer<typeof InboundPresenceFrameSchema>;
+
 export type NoticeFrame = z.infer<typeof NoticeFrameSchema>;
 export type FanoutFrame = z.infer<typeof FanoutFrameSchema>;
 export type StanzaFrame = z.infer<typeof StanzaFrameSchema>;
@@ -154,6 +167,7 @@ export const FRAME_SCHEMAS = {
   fanout: FanoutFrameSchema,
   stanzas: StanzaFrameSchema,
   'chat-in': InboundChatFrameSchema,
+  'presence-in': InboundPresenceFrameSchema,
 } as const;
 export type FrameKind = keyof typeof FRAME_SCHEMAS;
 export type FrameOf<K extends FrameKind> = z.infer<(typeof FRAME_SCHEMAS)[K]>;

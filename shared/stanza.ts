@@ -38,3 +38,11 @@ export function chatMessage(to: string, id: string, body: string): OutboundStanz
 export function renderNoticeMessage(site: string, notice: Notice, recipientJid: string): OutboundStanza {
   return chatMessage(recipientJid, stanzaId(`${site}.notice`, notice.id, recipientJid), noticeBody(notice));
 }
+
+/** The presence types that manage subscriptions (RFC 6121 §3). */
+export type SubscriptionType = 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed';
+
+/** A presence subscription stanza from the bot to `to` (a bare JID, RFC 6121 §3.1.1). */
+export function subscriptionPresence(to: string, id: string, type: SubscriptionType): OutboundStanza {
+  return { id, to, xml: `<presence type="${type}" to="${escapeXml(to)}" id="${escapeXml(id)}"/>` };
+}

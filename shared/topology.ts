@@ -146,9 +146,9 @@ export const QUEUES: readonly QueueSpec[] = [
   },
   {
     name: 'xmpp-in',
-    accepts: ['chat-in'],
+    accepts: ['chat-in', 'presence-in'],
     maxMessageBytes: FRAME_QUEUE_MESSAGE_BYTES,
-    description: 'Inbound chat messages captured by the relay',
+    description: 'Inbound chat messages and presence subscription requests captured by the relay',
   },
 ].map((q) => ({ ...q, ...consumerOf(q.name as QueueName) }) as QueueSpec);
 

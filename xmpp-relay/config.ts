@@ -67,6 +67,12 @@ export const DEFAULT_DRAIN: DrainSettings = {
   ackedMemory: 100_000,
 };
 
+/**
+ * The status text of the bot's available presence (RFC 6121 §4.7.2.2): what a contact sees
+ * beside the bot in their roster, so it says what the bot is for.
+ */
+export const BOT_PRESENCE_STATUS = 'Send me a message to post a notice';
+
 /** Reads the relay configuration; throws ConfigError naming the first bad option. */
 export function readRelayConfig(env: Env): RelayConfig {
   const service = readUrl(env, 'XMPP_SERVICE');
@@ -94,7 +100,7 @@ export function readRelayConfig(env: Env): RelayConfig {
       username,
       password: readString(env, 'XMPP_PASSWORD'),
       resource,
-      presenceStatus: 'Send me a message to post a notice',
+      presenceStatus: BOT_PRESENCE_STATUS,
       stepTimeoutMs: 10_000,
       connectTimeoutMs: 60_000,
       ackRequestDebounceMs: 25,

@@ -69,6 +69,7 @@ export class XmppJsLink implements XmppLink {
   #smTimer: NodeJS.Timeout | undefined;
   readonly #pending = new Map<Element, Confirmation>();
   readonly #messageHandlers = new Set<(message: Element) => void>();
+  readonly #presenceHandlers = new Set<(presence: Element) => void>();
   readonly #statusHandlers = new Set<(status: LinkStatus) => void>();
   readonly #detach: (() => void)[] = [];
 
@@ -90,6 +91,11 @@ export class XmppJsLink implements XmppLink {
   onMessage(handler: (message: Element) => void): () => void {
     this.#messageHandlers.add(handler);
     return () => this.#messageHandlers.delete(handler);
+  }
+
+  onPresence(handler: (presence: Element) => void): () => void {
+    this.#presenceHandlers.add(handler);
+    return () => this.#presenceHandlers.delete(handler);
   }
 
   onStatus(handler: (status: LinkStatus) => void): () => void {
@@ -210,6 +216,7 @@ export class XmppJsLink implements XmppLink {
     this.#emit({ state: 'stopped' });
     this.#statusHandlers.clear();
     this.#messageHandlers.clear();
+    this.#presenceHandlers.clear();
   }
 
   #listen(target: NodeJS.EventEmitter, event: string, handler: (...args: never[]) => void): void {
@@ -253,6 +260,9 @@ export class XmppJsLink implements XmppLink {
     }
     this.#reconnectAttempt = 0;
     this.logger.info(resumed ? 'XMPP session resumed' : 'XMPP online', { jid: xmpp.jid?.toString() });
+    // Available presence with the status text (RFC 6121 §4.2) once per session: a new
+    // session, including the one that follows a failed XEP-0198 resume, starts unavailable,
+    // while a resumed session kept the presence it had.
     if (!resumed) {
       xmpp
         .send(xml('presence', {}, xml('status', {}, this.settings.presenceStatus)))
@@ -346,12 +356,17 @@ export class XmppJsLink implements XmppLink {
   }
 
   #onStanza(stanza: Element): void {
-    if (!stanza.is('message')) return;
-    for (const handler of [...this.#messageHandlers]) {
+    const handlers = stanza.is('message')
+      ? this.#messageHandlers
+      : stanza.is('presence')
+        ? this.#presenceHandlers
+        : undefined;
+    if (!handlers) return;
+    for (const handler of [...handlers]) {
       try {
         handler(stanza);
       } catch (error) {
-        this.logger.error('message handler threw', { error: describeError(error) });
+        this.logger.error(`${stanza.name} handler threw`, { error: describeError(error) });
       }
     }
   }

@@ -1,7 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Element } from '@xmpp/xml';
 import { describeError } from '../shared/errors.js';
-import { type InboundChat, type InboundChatFrame, makeFrame } from '../shared/frames.js';
+import {
+  type InboundChat,
+  type InboundChatFrame,
+  type InboundPresence,
+  type InboundPresenceFrame,
+  makeFrame,
+} from '../shared/frames.js';
 import { bareJid } from '../shared/jid.js';
 import type { FrameSender } from '../shared/queue.js';
 import type { Logger } from './log.js';
@@ -49,6 +55,38 @@ export function inboundFrameId(from: string, stanzaId: string | undefined): stri
   return `chat-in-${createHash('sha256').update(`${sender}\n${stanzaId}`).digest('base64url').slice(0, 32)}`;
 }
 
+/**
+ * Presence capture: only subscription management (RFC 6121 §3) needs a decision, and the
+ * decision needs the store, so `subscribe`, `subscribed`, `unsubscribe` and `unsubscribed`
+ * become `presence-in` frames for im-inbound. The rest stays here: available and unavailable
+ * presence (§4) is our contacts coming and going, which nothing uses and which would flood
+ * xmpp-in; `probe` is answered by the server on our behalf (§4.3); `error` is a bounce of our
+ * own presence and must never be answered (it would start a loop), only logged.
+ */
+const SUBSCRIPTION_TYPES = new Set<string>(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
+
+/** The presence-in frame for a presence stanza, or undefined when it is not captured. */
+export function presenceFrameFor(
+  site: string,
+  presence: Element,
+  now: Date = new Date(),
+): InboundPresenceFrame | undefined {
+  const type = presence.attrs.type ?? 'available';
+  if (!SUBSCRIPTION_TYPES.has(type)) return undefined;
+  // No `from` means our own account (RFC 6120 §8.1.2.1); neither it nor another resource of
+  // ours is a contact to answer.
+  const from = presence.attrs.from;
+  if (!from || bareJid(from) === bareJid(presence.attrs.to ?? '')) return undefined;
+  const payload: InboundPresence = {
+    from,
+    type: type as InboundPresence['type'],
+    receivedAt: now.toISOString(),
+  };
+  // Random, yet fixed for every SQS redelivery of the frame: im-inbound rate-limits answers
+  // per (JID, type), and a retried frame may still answer once.
+  return makeFrame('presence-in', site, `presence-in-${randomUUID()}`, payload, now);
+}
+
 export interface InboundStats {
   captured: number;
   ignored: number;
@@ -68,7 +106,15 @@ export class InboundCapture {
 
   /** Handles one message stanza; the returned promise never rejects. */
   handle(message: Element): Promise<void> {
-    const work = this.#capture(message);
+    return this.#track(this.#capture(message));
+  }
+
+  /** Handles one presence stanza; the returned promise never rejects. */
+  handlePresence(presence: Element): Promise<void> {
+    return this.#track(this.#capturePresence(presence));
+  }
+
+  #track(work: Promise<void>): Promise<void> {
     this.#inFlight.add(work);
     return work.finally(() => this.#inFlight.delete(work));
   }
@@ -101,6 +147,31 @@ export class InboundCapture {
         this.logger.info('message bounced', { from: message.attrs.from, id: message.attrs.id });
       return;
     }
+    await this.#forward('chat', frame);
+  }
+
+  async #capturePresence(presence: Element): Promise<void> {
+    let frame: InboundPresenceFrame | undefined;
+    try {
+      frame = presenceFrameFor(this.site, presence);
+    } catch (error) {
+      this.stats.ignored++;
+      this.logger.warn('inbound presence not representable as a presence-in frame', {
+        error: describeError(error),
+        from: presence.attrs.from,
+      });
+      return;
+    }
+    if (!frame) {
+      this.stats.ignored++;
+      if (presence.attrs.type === 'error')
+        this.logger.info('presence bounced', { from: presence.attrs.from, id: presence.attrs.id });
+      return;
+    }
+    await this.#forward('presence', frame);
+  }
+
+  async #forward(what: string, frame: InboundChatFrame | InboundPresenceFrame): Promise<void> {
     try {
       await withTimeout(
         this.sender.send('xmpp-in', [frame]),
@@ -108,10 +179,10 @@ export class InboundCapture {
         () => new Error(`xmpp-in send not confirmed within ${this.sendTimeoutMs} ms`),
       );
       this.stats.captured++;
-      this.logger.debug('inbound chat captured', { frameId: frame.id, from: frame.payload.from });
+      this.logger.debug(`inbound ${what} captured`, { frameId: frame.id, from: frame.payload.from });
     } catch (error) {
       this.stats.sendErrors++;
-      this.logger.error('inbound chat LOST: could not put it on xmpp-in', {
+      this.logger.error(`inbound ${what} LOST: could not put it on xmpp-in`, {
         error: describeError(error),
         frameId: frame.id,
         from: frame.payload.from,

@@ -26,6 +26,8 @@ export interface XmppLink {
   sendAndConfirm(stanzas: readonly Element[], timeoutMs: number): Promise<void>;
   /** Every inbound `<message>` stanza; returns the unsubscribe function. */
   onMessage(handler: (message: Element) => void): () => void;
+  /** Every inbound `<presence>` stanza; returns the unsubscribe function. */
+  onPresence(handler: (presence: Element) => void): () => void;
   /** Every state change; returns the unsubscribe function. */
   onStatus(handler: (status: LinkStatus) => void): () => void;
   /** Sends unavailable presence, closes the stream (bounded), and fails what is unconfirmed. */

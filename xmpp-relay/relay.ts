@@ -97,6 +97,7 @@ export class Relay {
     this.#unsubscribe.push(
       this.#link.onStatus((status) => this.#onLinkStatus(status)),
       this.#link.onMessage((message) => void this.#inbound.handle(message)),
+      this.#link.onPresence((presence) => void this.#inbound.handlePresence(presence)),
     );
     this.#drain.start();
     try {

@@ -12,7 +12,7 @@ import { InvalidStanzaError } from './errors.js';
  * - it uses XML that XMPP forbids (RFC 6120 §11.1: comments, processing instructions, DTDs;
  *   CDATA is refused too, since renderers never produce it),
  * - its root is not message, presence or iq in the jabber:client namespace, or its `to`
- *   differs from the frame's,
+ *   differs from the frame's (except an iq without `to`: see isOwnAccountIq),
  * - any character, raw or after entity decoding, is not allowed by XML 1.0.
  *
  * A broadcast (one stanza, many recipients) is checked once; its root must carry no `to`
@@ -81,12 +81,22 @@ export function checkStanza(index: number, stanza: { id?: string; to?: string; x
   const xmlns = root.attrs.xmlns;
   if (xmlns !== undefined && xmlns !== 'jabber:client')
     fail(`root namespace "${xmlns}" is not jabber:client`);
-  if (stanza.to !== undefined && root.attrs.to !== stanza.to)
+  if (stanza.to !== undefined && root.attrs.to !== stanza.to && !isOwnAccountIq(root))
     fail(`root to="${root.attrs.to ?? ''}" differs from the frame's "${stanza.to}"`);
   const problem = findIllegalInTree(root);
   if (problem) fail(problem);
   if (root.attrs.id === undefined && stanza.id !== undefined) root.attrs.id = stanza.id;
   return root;
+}
+
+/**
+ * An iq without `to` is addressed to the bot's own account and handled by its server on the
+ * account's behalf (RFC 6120 §10.3.3), e.g. a roster remove (shared/roster.ts, RFC 6121
+ * §2.5): it reaches no one else, so there is no recipient to compare with the frame's `to`
+ * (which then names the contact the stanza is about). Messages and presence always need it.
+ */
+function isOwnAccountIq(root: Element): boolean {
+  return root.name === 'iq' && root.attrs.to === undefined;
 }
 
 function parseOneElement(raw: string, fail: (reason: string) => never): Element {

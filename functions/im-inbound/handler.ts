@@ -1,10 +1,11 @@
 import { readInteger } from '../../shared/config.js';
-import { decodeFrame } from '../../shared/frames.js';
 import { createHandlerRuntime, readHandlerConfig } from '../../shared/lambda/runtime.js';
 import { sqsBatchHandler } from '../../shared/lambda/sqs-batch.js';
 import { SiteSettingsCache } from '../../shared/site-settings.js';
+import { decodeImInboundFrame } from './frame.js';
 import { handleInboundChat } from './im-inbound.js';
 import { REPLIES_PER_MINUTE } from './outbound.js';
+import { handleInboundPresence } from './presence.js';
 
 const runtime = createHandlerRuntime(
   'im-inbound',
@@ -21,6 +22,8 @@ const repliesPerMinute = readInteger(process.env, 'IM_REPLIES_PER_MINUTE', REPLI
 export const handler = sqsBatchHandler({
   ...runtime,
   recordHandler: async (record) => {
-    await handleInboundChat(decodeFrame('chat-in', record.body), { ...runtime, settings, repliesPerMinute });
+    const frame = decodeImInboundFrame(record.body);
+    if (frame.kind === 'presence-in') await handleInboundPresence(frame, runtime);
+    else await handleInboundChat(frame, { ...runtime, settings, repliesPerMinute });
   },
 });

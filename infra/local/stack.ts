@@ -10,7 +10,7 @@ import { type HarnessBinding, startHarness } from './harness.js';
 import type { LocalInfo } from './info.js';
 import { consoleLogger, type LocalLogger, type LogLevel } from './log.js';
 import { assertPortsFree, freePort } from './net.js';
-import { ensureProsodyInstalled, startProsody } from './prosody.js';
+import { ensureProsodyInstalled, type ProsodyAccount, startProsody } from './prosody.js';
 import { provision } from './provision.js';
 import { RELAY_ENTRY, startRelay } from './relay.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   readonly region?: string;
   readonly tableName?: string;
   readonly relayReadyTimeoutMs?: number;
+  /** More XMPP accounts with no user on the site (tests: strangers writing to the bot). */
+  readonly extraXmppAccounts?: readonly ProsodyAccount[];
 }
 
 export interface LocalStack {
@@ -133,7 +135,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       c2sPort,
       componentPort,
       domain,
-      accounts: [BOT, ...DEMO_NICKNAMES].map((username) => ({ username, password: password(username) })),
+      accounts: [
+        ...[BOT, ...DEMO_NICKNAMES].map((username) => ({ username, password: password(username) })),
+        ...(options.extraXmppAccounts ?? []),
+      ],
       unlimitedJids: [`${BOT}@${domain}`],
       componentSecret: secrets.componentSecret,
     });

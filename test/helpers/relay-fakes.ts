@@ -26,6 +26,7 @@ export class FakeLink implements XmppLink {
   startError: Error | undefined;
   stopped = false;
   readonly #messageHandlers = new Set<(message: Element) => void>();
+  readonly #presenceHandlers = new Set<(presence: Element) => void>();
   readonly #statusHandlers = new Set<(status: LinkStatus) => void>();
 
   async start(): Promise<void> {
@@ -65,6 +66,11 @@ export class FakeLink implements XmppLink {
     return () => this.#messageHandlers.delete(handler);
   }
 
+  onPresence(handler: (presence: Element) => void): () => void {
+    this.#presenceHandlers.add(handler);
+    return () => this.#presenceHandlers.delete(handler);
+  }
+
   onStatus(handler: (status: LinkStatus) => void): () => void {
     this.#statusHandlers.add(handler);
     return () => this.#statusHandlers.delete(handler);
@@ -85,8 +91,12 @@ export class FakeLink implements XmppLink {
     for (const handler of [...this.#messageHandlers]) handler(message);
   }
 
+  deliverPresence(presence: Element): void {
+    for (const handler of [...this.#presenceHandlers]) handler(presence);
+  }
+
   get listeners(): number {
-    return this.#messageHandlers.size + this.#statusHandlers.size;
+    return this.#messageHandlers.size + this.#presenceHandlers.size + this.#statusHandlers.size;
   }
 
   /** Writes not yet acked or failed. */

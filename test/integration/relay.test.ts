@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSqsClient } from '../../shared/aws/clients.js';
 import { decodeFrame, encodeFrame, makeFrame, type OutboundStanza } from '../../shared/frames.js';
 import { chatMessage } from '../../shared/stanza.js';
+import { BOT_PRESENCE_STATUS } from '../../xmpp-relay/config.js';
 import { XmppJsLink } from '../../xmpp-relay/connection.js';
 import { ConnectTimeoutError, XmppFatalError } from '../../xmpp-relay/errors.js';
 import { silentLogger } from '../../xmpp-relay/log.js';
@@ -40,6 +41,7 @@ let link: XmppJsLink;
 let receiver: Client;
 let botClient: Client;
 const received: Element[] = [];
+const presences: Element[] = [];
 /** For each SQS delete the relay made: how many stanzas the link still awaited acks for. */
 const deletes: { lane: Lane; messageId: string; unconfirmed: number }[] = [];
 
@@ -91,6 +93,7 @@ beforeAll(async () => {
   receiver.on('error', () => {});
   receiver.on('stanza', (stanza: Element) => {
     if (stanza.is('message') && stanza.attrs.type !== 'error') received.push(stanza);
+    if (stanza.is('presence')) presences.push(stanza);
   });
   await receiver.start();
   await receiver.send(xml('presence'));
@@ -218,6 +221,46 @@ describe('xmpp-relay against Prosody and fauxqs', () => {
       await until(() => bodies().includes('back again'));
       await until(() => deletes.some((d) => d.messageId === messageId));
       expect(states).toEqual(['down', 'connecting', 'online (resumed)']);
+    } finally {
+      off();
+    }
+  });
+
+  it('shows its available presence with the status text again in a new session, not after a resume', async () => {
+    const fromBot = () => presences.filter((p) => p.attrs.from === 'bot@localhost/noticeflow');
+    const available = () => fromBot().filter((p) => p.attrs.type === undefined);
+    const captured = relay.status.inbound.captured;
+    await receiver.send(xml('presence', { to: 'bot@localhost', type: 'subscribe' }));
+    // No im-inbound here: once the relay has seen the request, approve it on the bot's stream.
+    await until(() => relay.status.inbound.captured > captured);
+    await botClient.send(xml('presence', { to: RECEIVER, type: 'subscribed' }));
+    await until(() => available().length > 0);
+    expect(available().at(-1)?.getChildText('status')).toBe(BOT_PRESENCE_STATUS);
+
+    const states: string[] = [];
+    const off = link.onStatus((status) =>
+      states.push(`${status.state}${status.resumed ? ' (resumed)' : ''}`),
+    );
+    try {
+      // A resumed session keeps its presence: nothing is sent again. The stream is ordered,
+      // so a presence sent on resume would arrive before the message that follows it.
+      const before = fromBot().length;
+      (botClient as unknown as { socket: { destroy(): void } }).socket.destroy();
+      await until(() => states.includes('online (resumed)'));
+      await putStanzas(urls.outPriority, 'after-resume', [chatMessage(RECEIVER, 'after-resume', 'resumed')]);
+      await until(() => bodies().includes('resumed'));
+      expect(fromBot()).toHaveLength(before);
+
+      // A resume the server refuses (unknown session, XEP-0198 §5) leads to a new session,
+      // which starts unavailable: the link announces itself again.
+      const availableBefore = available().length;
+      botClient.streamManagement.id = 'no-such-session';
+      (botClient as unknown as { socket: { destroy(): void } }).socket.destroy();
+      await until(() => states.at(-1) === 'online');
+      await until(() => available().length > availableBefore);
+      expect(available().at(-1)?.getChildText('status')).toBe(BOT_PRESENCE_STATUS);
+      expect(fromBot().at(-1)?.attrs.type).toBeUndefined();
+      expect(states.slice(-3)).toEqual(['down', 'connecting', 'online']);
     } finally {
       off();
     }

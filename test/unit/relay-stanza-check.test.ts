@@ -137,3 +137,37 @@ describe('checkStanzaFrame with a broadcast', () => {
     expect(checkStanzaFrame(neither)).toEqual({ ok: false, reason: expect.stringMatching(/exactly one/) });
   });
 });
+
+describe('checkStanza: presence and iq', () => {
+  it.each(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed'])(
+    'accepts a %s presence without a body',
+    (type) => {
+      const element = check(`<presence type="${type}" to="${to}"/>`);
+      expect(element.name).toBe('presence');
+      expect(element.attrs).toEqual({ type, to, id: 's1' });
+      expect(element.children).toEqual([]);
+    },
+  );
+
+  it('accepts directed available presence with a status', () => {
+    const element = check(`<presence to="${to}"><status>Send me a message</status></presence>`);
+    expect(element.getChildText('status')).toBe('Send me a message');
+  });
+
+  it('accepts an iq without to: it is addressed to our own account', () => {
+    const element = check(
+      `<iq type="set" id="r1"><query xmlns="jabber:iq:roster"><item jid="${to}" subscription="remove"/></query></iq>`,
+    );
+    expect(element.attrs.to).toBeUndefined();
+    expect(element.getChild('query', 'jabber:iq:roster')?.getChild('item')?.attrs.jid).toBe(to);
+  });
+
+  it.each([
+    ['a presence without to', '<presence type="subscribed"/>'],
+    ['a message without to', '<message type="chat"><body>hi</body></message>'],
+    ['an iq to someone else', '<iq type="set" to="mallory@example.org"/>'],
+    ['a presence to someone else', '<presence type="subscribe" to="mallory@example.org"/>'],
+  ])('still refuses %s', (_name, xml) => {
+    expect(() => check(xml)).toThrow(/differs from the frame/);
+  });
+});
