@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { parseCommand } from '../../shared/commands/parse.js';
 import type { InboundChatFrame } from '../../shared/frames.js';
@@ -17,10 +18,14 @@ export interface ImInboundDeps {
   readonly sender: FrameSender;
   readonly logger: Pick<Logger, 'info'>;
   readonly settings: Pick<SiteSettingsCache, 'get'>;
+  /** How long a claim on a stanza lasts: the handler's timeout (default 30 s). */
+  readonly claimSeconds?: number;
   /** Most messages to one JID per minute; default REPLIES_PER_MINUTE (outbound.ts). */
   readonly repliesPerMinute?: number;
   readonly now?: () => Date;
 }
+
+const CLAIM_SECONDS = 30;
 
 export type InboundOutcome =
   | { readonly action: 'ignored'; readonly reason: string }
@@ -35,8 +40,9 @@ export type InboundOutcome =
  * person typing to us (non-chat types, empty bodies, auto-replies, OTR) is acknowledged and
  * dropped without a reply; a stranger hears how to link the address; a user's message is a
  * command (§3) or a notice. Every reply is rate-limited per JID. The same stanza (the frame
- * id derives from sender and stanza id) is processed once: a finished frame is skipped, and
- * one that failed half-way is run again with the same ids and the same reply.
+ * id derives from sender and stanza id) is processed once: a finished frame is skipped, a copy
+ * arriving while another is being handled is dropped, and one that failed half-way is run
+ * again with the same ids and the same reply.
  */
 export async function handleInboundChat(
   frame: InboundChatFrame,
@@ -54,9 +60,14 @@ export async function handleInboundChat(
   const jid = bareJid(chat.from);
   if (!jid) return { action: 'ignored', reason: 'malformed sender JID' };
 
+  // Claim the stanza: a copy handled at the same time (two SQS messages for one stanza)
+  // is dropped, because the claimant's own message comes back if the claimant fails. The
+  // claim lapses with the invocation that holds it, so that retry can claim it again.
   const state = `inbound-state:${frame.id}`;
-  if ((await deps.store.rememberFirst(site, state, 'started', INBOUND_DEDUP_SECONDS)) === 'done')
-    return { action: 'ignored', reason: 'already processed' };
+  const claim = `claim:${randomUUID()}`;
+  const held = await deps.store.rememberFirst(site, state, claim, deps.claimSeconds ?? CLAIM_SECONDS);
+  if (held === 'done') return { action: 'ignored', reason: 'already processed' };
+  if (held !== claim) return { action: 'ignored', reason: 'being processed by another invocation' };
   const outcome = await respond(frame, jid, text, deps);
   await deps.store.remember(site, state, 'done', INBOUND_DEDUP_SECONDS);
   deps.logger.info('inbound chat handled', { site, jid, frameId: frame.id, action: outcome.action });

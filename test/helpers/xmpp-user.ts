@@ -30,7 +30,8 @@ export interface RosterItem {
 export interface XmppUser {
   readonly received: ReceivedChat[];
   readonly presences: ReceivedPresence[];
-  say(to: string, body: string): Promise<void>;
+  /** Sends a chat message; `id` repeats a stanza id on purpose (a resent stanza). */
+  say(to: string, body: string, id?: string): Promise<void>;
   /** Sends `<presence type=".." to=".."/>`, e.g. a subscription request (RFC 6121 §3). */
   sendPresence(to: string, type: string): Promise<void>;
   waitForBody(match: (body: string) => boolean, timeoutMs?: number): Promise<ReceivedChat>;
@@ -78,10 +79,8 @@ export async function connectUser(options: {
   return {
     received,
     presences,
-    async say(to, body) {
-      await xmpp.send(
-        xml('message', { to, type: 'chat', id: `t-${Date.now()}-${++said}` }, xml('body', {}, body)),
-      );
+    async say(to, body, id = `t-${Date.now()}-${++said}`) {
+      await xmpp.send(xml('message', { to, type: 'chat', id }, xml('body', {}, body)));
     },
     async sendPresence(to, type) {
       await xmpp.send(xml('presence', { to, type }));

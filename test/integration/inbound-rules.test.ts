@@ -116,6 +116,19 @@ describe('inbound rules on the local stack', () => {
     expect((await store.getUserActivity('local', '2')).notices).toBe(before.notices + 1);
   });
 
+  it('handles a stanza sent twice with the same id once: one direct message, one reply', async () => {
+    // alice follows bob (demo data), so bob may write to her
+    for (let i = 0; i < 2; i++) await user('bob').say(stack.info.bot.jid, 'd alice just once', 'resent-1');
+    await user('bob').say(stack.info.bot.jid, 'whois bob');
+    await user('bob').waitForBody((text) => text === `${PREFIX}bob (http://localhost:8080/bob)`);
+    await drained('xmpp-in');
+    await drained('xmpp-out-priority');
+    expect(await store.listDirectMessages('local', '1')).toMatchObject([{ text: 'just once' }]);
+    await user('alice').waitForBody((text) => text === `${PREFIX}Direct message from bob: just once`);
+    expect(user('alice').received.filter((m) => m.body.endsWith('just once'))).toHaveLength(1);
+    expect(replies('bob').filter((m) => m.body === `${PREFIX}Direct message to alice sent.`)).toHaveLength(1);
+  });
+
   it(`sends one JID at most ${REPLIES_PER_MINUTE} replies a minute`, async () => {
     // The limit counts in calendar minutes: start early in one, so all the replies share it.
     await eventually(() => new Date().getSeconds() < 45, {

@@ -118,6 +118,17 @@ describe('im-inbound: redelivery', () => {
     expect(priorityChats(sender).filter((c) => c.to === 'alice@example.org')).toHaveLength(1);
   });
 
+  it('drops a copy that arrives while the first is being handled', async () => {
+    const { store, sender, deps } = await setup();
+    await store.follow('local', '1', '2');
+    const frame = chat({ body: 'd alice hello' });
+    const outcomes = await Promise.all([handleInboundChat(frame, deps), handleInboundChat(frame, deps)]);
+    expect(outcomes.map((o) => o.action).sort()).toEqual(['command', 'ignored']);
+    expect(outcomes).toContainEqual({ action: 'ignored', reason: 'being processed by another invocation' });
+    expect(await store.listDirectMessages('local', '1')).toHaveLength(1);
+    expect(priorityChats(sender)).toHaveLength(2);
+  });
+
   it('a redelivered post is not posted twice', async () => {
     const { sender, deps } = await setup();
     const frame = chat();
@@ -146,6 +157,8 @@ describe('im-inbound: redelivery', () => {
       local: true,
     });
     await expect(handleInboundChat(frame, { ...deps, sender: flaky })).rejects.toThrow('SQS is down');
+    // SQS brings the message back after its visibility timeout, when the claim has lapsed.
+    store.now = () => Date.now() + 31_000;
     expect((await handleInboundChat(frame, { ...deps, sender: flaky })).action).toBe('command');
     expect(notices(sender)).toMatchObject([{ text: 'nice', inReplyTo: { id: '77' } }]);
     expect(priorityChats(sender)).toEqual([{ to: 'bob@example.org', body: '[Demo] Reply to alice sent.' }]);
