@@ -1,9 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createDocumentClient } from '../../shared/aws/clients.js';
 import { readString } from '../../shared/config.js';
 import { createHandlerRuntime, readHandlerConfig } from '../../shared/lambda/runtime.js';
 import { SiteSettingsCache } from '../../shared/site-settings.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { handleApiRequest } from './api.js';
 import { toApiRequest, toFunctionUrlResult } from './function-url.js';
 
@@ -16,16 +14,14 @@ import { toApiRequest, toFunctionUrlResult } from './function-url.js';
  */
 const config = readHandlerConfig(process.env, ['notices', 'xmpp-out-priority']);
 const runtime = createHandlerRuntime('site-api', config);
-// A DynamoStore of its own: the runtime's is typed as Store, and the API also keeps confirmations.
-const store = new DynamoStore(createDocumentClient(config), config.tableName);
 const site = readString(process.env, 'SITE');
-const settings = new SiteSettingsCache(store);
+const settings = new SiteSettingsCache(runtime.store);
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const response = await handleApiRequest(
     {
       site,
-      store,
+      store: runtime.store,
       sender: runtime.sender,
       settings,
       authorize: () => true,

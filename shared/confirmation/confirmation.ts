@@ -65,6 +65,8 @@ export async function setImAddress(
   if (!jid) throw new RefusedError(400, `"${address}" is not an IM address (user@domain)`, 'jid');
   const user = await requireUser(deps, site, userId);
   if (user.im?.confirmed && user.im.jid === jid) return imState(deps, user);
+  // Saving the waiting address again must not void the code already on its way.
+  if (user.im?.jid === jid) return resendConfirmation(deps, site, userId);
   await refuseIfTakenByOther(deps, site, userId, jid);
 
   const previous = user.im?.jid !== jid ? user.im?.jid : undefined;
@@ -80,7 +82,7 @@ export async function setImAddress(
     expiresAt: epochSeconds(now) + CONFIRMATION_TTL_SECONDS,
   };
   await deps.store.putConfirmation(confirmation);
-  if (previous) await send(deps, site, `unlink-${previous}`, rosterRemoval(site, previous, now));
+  if (previous) await sendRosterRemoval(deps, site, previous, now);
   await sendCode(deps, updated, confirmation, now);
   return imState(deps, updated);
 }
@@ -187,7 +189,7 @@ export async function removeImAddress(
   await deps.store.putUser(rest);
   await deps.store.deleteConfirmation(site, userId);
   const now = clock(deps);
-  await send(deps, site, `unlink-${user.im.jid}`, rosterRemoval(site, user.im.jid, now));
+  await sendRosterRemoval(deps, site, user.im.jid, now);
   return { state: 'none' };
 }
 
@@ -203,28 +205,29 @@ async function sendCode(
     `[${settings.name}] User "${user.nickname}" on ${settings.name} (${settings.baseUrl}) says ${confirmation.jid} is their IM address. ` +
     `To confirm, open ${link} or send me this code: ${confirmation.code}. ` +
     'If you did not ask for this, ignore this message.';
-  // Every sending gets its own stanza ids: the relay skips a stanza id it already delivered.
-  const sending = `${confirmation.code}-${now.getTime()}`;
+  // Every sending gets its own stanza ids (the relay skips a stanza id it already delivered),
+  // and the ids never carry the code: they show up in logs.
+  const sending = `${user.id}-${now.getTime()}`;
   const business = (kind: string) => stanzaId(`${user.site}.${kind}`, sending, confirmation.jid);
-  await send(deps, user.site, `confirm-${sending}`, [
+  await send(deps, user.site, business('confirm-frame'), [
     subscribeRequest(confirmation.jid, business('subscribe')),
     chatMessage(confirmation.jid, business('confirm'), body),
   ]);
 }
 
-function rosterRemoval(site: string, jid: string, now: Date): OutboundStanza[] {
+/** Unsubscribes both ways, then removes the roster item (RFC 6121 §3.2, §3.3, §2.5). */
+async function sendRosterRemoval(deps: ConfirmationDeps, site: string, jid: string, now: Date) {
   const id = stanzaId(`${site}.unlink`, String(now.getTime()), jid);
-  return [...unsubscribeBothWays(jid, id), rosterRemove(jid, `${id}-roster`)];
+  await send(deps, site, id, [...unsubscribeBothWays(jid, id), rosterRemove(jid, `${id}-roster`)]);
 }
 
 /** One stanzas frame on the priority lane, in order: the relay writes a frame's stanzas in sequence. */
 async function send(
   deps: ConfirmationDeps,
   site: string,
-  id: string,
+  frameId: string,
   stanzas: OutboundStanza[],
 ): Promise<void> {
-  const frameId = stanzaId(`${site}.frame`, id, String(clock(deps).getTime()));
   await deps.sender.send('xmpp-out-priority', [
     makeFrame('stanzas', site, frameId, { stanzas }, clock(deps)),
   ]);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -8,6 +8,7 @@ import { writeLocalInfo } from '../../infra/local/info.js';
 import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
 import { createDocumentClient } from '../../shared/aws/clients.js';
 import { DynamoStore } from '../../shared/store/dynamo-store.js';
+import { eventually } from '../helpers/eventually.js';
 import { connectContact, type ReceivedStanza, type XmppContact } from '../helpers/xmpp-contact.js';
 import { connectUser, type XmppUser } from '../helpers/xmpp-user.js';
 
@@ -151,7 +152,9 @@ describe('address confirmation on the local stack', () => {
       "alice's notice at dave",
     );
 
-    // Removing the address stops delivery at once and prunes the roster.
+    // Removing the address stops delivery at once and prunes the bot's roster (RFC 6121 §2.5).
+    const botRoster = join(dataDir, 'prosody', 'data', 'localhost', 'roster', 'bot.dat');
+    expect(await readFile(botRoster, 'utf8')).toContain(daveJid);
     expect(await api('DELETE', '/users/dave/im')).toEqual({ status: 200, body: { im: { state: 'none' } } });
     const store = new DynamoStore(db, stack.info.tableName);
     const index = await store.listImSubscribers(stack.info.site, '1');
@@ -161,6 +164,10 @@ describe('address confirmation on the local stack', () => {
       'unsubscribed',
     );
     await dave.waitFor((s) => fromBot(s) && s.kind === 'presence' && s.type === 'unsubscribe', 'unsubscribe');
+
+    await eventually(async () => !(await readFile(botRoster, 'utf8')).includes(daveJid), {
+      what: "dave gone from the bot's roster",
+    });
 
     const second = await api('POST', '/users/alice/notices', { text: 'are you there' });
     const copy = `alice: are you there [${second.body.id}]`;
@@ -197,5 +204,12 @@ describe('address confirmation on the local stack', () => {
       vi.unstubAllEnvs();
       await rm(infoDir, { recursive: true, force: true });
     }
+  });
+
+  it('stops the API listener with the stack', async () => {
+    await dave.stop();
+    await bob.stop();
+    await stack.stop();
+    await expect(fetch(new URL('/users/alice', stack.info.api.url))).rejects.toThrow();
   });
 });

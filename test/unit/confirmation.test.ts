@@ -97,6 +97,23 @@ describe('setImAddress', () => {
     expect(sender.sent).toHaveLength(0);
   });
 
+  it('keeps the code when the waiting address is saved again, and sends it again', async () => {
+    await setImAddress(deps, SITE, '4', 'dave@example.org');
+    const code = sentCode();
+    now = new Date(now.getTime() + 1000);
+    const state = await setImAddress(deps, SITE, '4', 'DAVE@example.org');
+    expect(state).toMatchObject({ state: 'waiting', since: '2026-01-01T00:00:00.000Z' });
+    expect(sender.sent).toHaveLength(2);
+    expect(sentCode()).toBe(code);
+  });
+
+  it('never puts the code in stanza or frame ids (they are logged)', async () => {
+    await setImAddress(deps, SITE, '4', 'dave@example.org');
+    const code = sentCode();
+    const ids = [...sender.sent.map((s) => s.frame.id), ...sentStanzas().map((s) => s.id)];
+    expect(ids.some((id) => id.includes(code))).toBe(false);
+  });
+
   it('unlinks the previous address from the roster when the address changes', async () => {
     await setImAddress(deps, SITE, '1', 'alice@new.example');
     const types = sentStanzas().map((s) => [
