@@ -52,13 +52,15 @@ async function serve(
 ): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Read to the end even when too large (keeping none of the excess): answering early and
+  // dropping the rest would reset the connection under the client before it reads the answer.
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      reply(res, { status: 413, body: { error: `the body is over ${MAX_BODY_BYTES} bytes`, field: 'body' } });
-      return;
-    }
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+  }
+  if (size > MAX_BODY_BYTES) {
+    reply(res, { status: 413, body: { error: `the body is over ${MAX_BODY_BYTES} bytes`, field: 'body' } });
+    return;
   }
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers))
