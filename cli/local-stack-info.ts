@@ -13,6 +13,8 @@ export const LocalStackInfoSchema = z.object({
   xmpp: z.object({ service: z.string(), domain: z.string() }),
   bot: z.object({ jid: z.string() }),
   accounts: z.record(z.string(), z.object({ jid: z.string(), password: z.string() })),
+  /** The site API (infra/local/api-server.ts) and its bearer token. */
+  api: z.object({ url: z.string(), token: z.string() }),
 });
 export type LocalStackInfo = z.infer<typeof LocalStackInfoSchema>;
 

@@ -12,7 +12,7 @@ import { InvalidStanzaError } from './errors.js';
  * - it uses XML that XMPP forbids (RFC 6120 §11.1: comments, processing instructions, DTDs;
  *   CDATA is refused too, since renderers never produce it),
  * - its root is not message, presence or iq in the jabber:client namespace, or its `to`
- *   differs from the frame's (except an iq without `to`: see isOwnAccountIq),
+ *   differs from the frame's (except a roster change, below),
  * - any character, raw or after entity decoding, is not allowed by XML 1.0.
  *
  * A broadcast (one stanza, many recipients) is checked once; its root must carry no `to`
@@ -81,7 +81,7 @@ export function checkStanza(index: number, stanza: { id?: string; to?: string; x
   const xmlns = root.attrs.xmlns;
   if (xmlns !== undefined && xmlns !== 'jabber:client')
     fail(`root namespace "${xmlns}" is not jabber:client`);
-  if (stanza.to !== undefined && root.attrs.to !== stanza.to && !isOwnAccountIq(root))
+  if (stanza.to !== undefined && root.attrs.to !== stanza.to && !isOwnRosterChange(root, stanza.to))
     fail(`root to="${root.attrs.to ?? ''}" differs from the frame's "${stanza.to}"`);
   const problem = findIllegalInTree(root);
   if (problem) fail(problem);
@@ -90,13 +90,21 @@ export function checkStanza(index: number, stanza: { id?: string; to?: string; x
 }
 
 /**
- * An iq without `to` is addressed to the bot's own account and handled by its server on the
- * account's behalf (RFC 6120 §10.3.3), e.g. a roster remove (shared/roster.ts, RFC 6121
- * §2.5): it reaches no one else, so there is no recipient to compare with the frame's `to`
- * (which then names the contact the stanza is about). Messages and presence always need it.
+ * A roster set goes to the bot's own account and so has no `to` (RFC 6121 §2.1.5, §2.5):
+ * it passes when it changes exactly one item, the frame's `to`.
  */
-function isOwnAccountIq(root: Element): boolean {
-  return root.name === 'iq' && root.attrs.to === undefined;
+function isOwnRosterChange(root: Element, frameTo: string): boolean {
+  if (root.name !== 'iq' || root.attrs.to !== undefined || root.attrs.type !== 'set') return false;
+  const queries = childElements(root);
+  const query = queries[0];
+  if (queries.length !== 1 || query?.name !== 'query' || query.attrs.xmlns !== 'jabber:iq:roster')
+    return false;
+  const items = childElements(query);
+  return items.length === 1 && items[0]?.name === 'item' && items[0].attrs.jid === frameTo;
+}
+
+function childElements(element: Element): Element[] {
+  return element.children.filter((child): child is Element => typeof child !== 'string');
 }
 
 function parseOneElement(raw: string, fail: (reason: string) => never): Element {

@@ -1,20 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { parseCommand } from '../../shared/commands/parse.js';
+import { confirmByChat } from '../../shared/confirmation/confirmation.js';
 import type { InboundChatFrame } from '../../shared/frames.js';
 import { bareJid } from '../../shared/jid.js';
 import type { FrameSender } from '../../shared/queue.js';
 import type { SiteSettingsCache } from '../../shared/site-settings.js';
-import type { Store, User } from '../../shared/store/types.js';
+import type { ConfirmationStore, Store, User } from '../../shared/store/types.js';
 import type { CommandDeps } from './commands/deps.js';
 import { executeCommand } from './commands/execute.js';
 import { isAutoReply, isOtr } from './filters.js';
-import { sendSiteChat } from './outbound.js';
+import { sendLimitedChat, sendSiteChat } from './outbound.js';
 import { INBOUND_DEDUP_SECONDS, postingRefusal, publishNotice } from './posting.js';
 import { replyToUnknownSender } from './unknown-sender.js';
 
 export interface ImInboundDeps {
-  readonly store: Store;
+  /** Confirmations too: a pending address is confirmed by chat. */
+  readonly store: Store & ConfirmationStore;
   readonly sender: FrameSender;
   readonly logger: Pick<Logger, 'info'>;
   readonly settings: Pick<SiteSettingsCache, 'get'>;
@@ -30,6 +32,12 @@ const CLAIM_SECONDS = 30;
 export type InboundOutcome =
   | { readonly action: 'ignored'; readonly reason: string }
   | { readonly action: 'replied-unknown-sender'; readonly jid: string; readonly replied: boolean }
+  | {
+      readonly action: 'confirmation';
+      readonly jid: string;
+      readonly confirmed: boolean;
+      readonly replied: boolean;
+    }
   | { readonly action: 'command'; readonly name: string; readonly reply: string }
   | { readonly action: 'usage'; readonly name: string; readonly reply: string }
   | { readonly action: 'refused'; readonly reply: string }
@@ -84,6 +92,19 @@ async function respond(
   const settings = await deps.settings.get(frame.site);
   const user = await deps.store.findUserByJid(frame.site, jid);
   if (!user) {
+    // The code of a pending address confirmation, sent from that address, confirms it.
+    const confirmation = await confirmByChat(frame.site, jid, text, { ...deps, now: () => now });
+    if (confirmation.handled) {
+      const replied = await sendLimitedChat(deps, {
+        site: frame.site,
+        to: jid,
+        text: confirmation.reply,
+        kind: 'confirm-reply',
+        frameId: frame.id,
+        at: now,
+      });
+      return { action: 'confirmation', jid, confirmed: confirmation.confirmed, replied };
+    }
     const replied = await replyToUnknownSender(frame, jid, settings, deps, now);
     return { action: 'replied-unknown-sender', jid, replied };
   }

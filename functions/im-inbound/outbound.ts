@@ -14,13 +14,36 @@ export interface ChatSendDeps {
 }
 
 /**
- * Sends `[Site name] body` as a chat message (RFC 6121 §5.2.2) to a bare JID on the priority
- * lane, unless that JID already got `repliesPerMinute` messages this minute: whatever is at
- * the other end (a person, a bot, an auto-responder), the bot never floods it and two bots
- * cannot ping-pong. Returns false when the limit held it back. The stanza id derives from
- * the inbound frame, so a redelivery resends the same stanza.
+ * Sends `text` as a chat message (RFC 6121 §5.2.2) to a bare JID on the priority lane,
+ * unless that JID already got `repliesPerMinute` messages this minute: whatever is at the
+ * other end (a person, a bot, an auto-responder), the bot never floods it and two bots cannot
+ * ping-pong. Returns false when the limit held it back. The stanza id derives from the
+ * inbound frame, so a redelivery resends the same stanza.
  */
-export async function sendSiteChat(
+export async function sendLimitedChat(
+  deps: ChatSendDeps,
+  message: {
+    readonly site: string;
+    readonly to: string;
+    readonly text: string;
+    readonly kind: string;
+    readonly frameId: string;
+    readonly at: Date;
+  },
+): Promise<boolean> {
+  const minute = Math.floor(message.at.getTime() / 60_000);
+  const sent = await deps.store.incrementCounter(message.site, `chat-to:${message.to}:${minute}`, 60);
+  if (sent > (deps.repliesPerMinute ?? REPLIES_PER_MINUTE)) return false;
+  const id = stanzaId(`${message.site}.${message.kind}`, message.frameId, message.to);
+  const stanza = chatMessage(message.to, id, message.text);
+  await deps.sender.send('xmpp-out-priority', [
+    makeFrame('stanzas', message.site, id, { stanzas: [stanza] }),
+  ]);
+  return true;
+}
+
+/** sendLimitedChat of `[Site name] body`, StatusNet's form of every system message (§2.3). */
+export function sendSiteChat(
   deps: ChatSendDeps,
   message: {
     readonly site: string;
@@ -32,13 +55,6 @@ export async function sendSiteChat(
     readonly at: Date;
   },
 ): Promise<boolean> {
-  const minute = Math.floor(message.at.getTime() / 60_000);
-  const sent = await deps.store.incrementCounter(message.site, `chat-to:${message.to}:${minute}`, 60);
-  if (sent > (deps.repliesPerMinute ?? REPLIES_PER_MINUTE)) return false;
-  const id = stanzaId(`${message.site}.${message.kind}`, message.frameId, message.to);
-  const stanza = chatMessage(message.to, id, `[${message.siteName}] ${message.body}`);
-  await deps.sender.send('xmpp-out-priority', [
-    makeFrame('stanzas', message.site, id, { stanzas: [stanza] }),
-  ]);
-  return true;
+  const { siteName, body, ...rest } = message;
+  return sendLimitedChat(deps, { ...rest, text: `[${siteName}] ${body}` });
 }

@@ -14,7 +14,7 @@ import type { LocalStack, StackPorts } from './stack.js';
  *
  * Environment: NOTICEFLOW_RELAY=process|none, NOTICEFLOW_LOG_LEVEL (default WARN; also
  * POWERTOOLS_LOG_LEVEL), NOTICEFLOW_SQS_PORT, NOTICEFLOW_DYNAMODB_PORT, NOTICEFLOW_XMPP_PORT,
- * NOTICEFLOW_COMPONENT_PORT.
+ * NOTICEFLOW_COMPONENT_PORT, NOTICEFLOW_API_PORT (the site API, default 8080).
  */
 const ROOT = resolve(import.meta.dirname, '../..');
 const DATA_DIR = join(ROOT, '.noticeflow');
@@ -28,13 +28,14 @@ async function main(): Promise<number> {
   if (relay !== 'process' && relay !== 'none')
     throw new Error(`NOTICEFLOW_RELAY must be process or none, got "${relay}"`);
   // Imported after the warning filter: fauxqs loads node:sqlite, which warns on Node 22.
-  const { DEFAULT_PORTS, startLocalStack } = await import('./stack.js');
+  const { DEFAULT_API_PORT, DEFAULT_PORTS, startLocalStack } = await import('./stack.js');
   const port = (name: string, fallback: number) => readInteger(env, name, fallback, 1, 65535);
   const ports: StackPorts = {
     sqs: port('NOTICEFLOW_SQS_PORT', DEFAULT_PORTS.sqs),
     dynamo: port('NOTICEFLOW_DYNAMODB_PORT', DEFAULT_PORTS.dynamo),
     c2s: port('NOTICEFLOW_XMPP_PORT', DEFAULT_PORTS.c2s),
     component: port('NOTICEFLOW_COMPONENT_PORT', DEFAULT_PORTS.component),
+    api: port('NOTICEFLOW_API_PORT', DEFAULT_API_PORT),
   };
 
   mkdirSync(DATA_DIR, { recursive: true });
@@ -94,11 +95,13 @@ function printBanner(stack: LocalStack, relay: boolean, elapsedMs: number): void
     `  bot           ${info.bot.jid}${relay ? ' (connected by the relay)' : ' (relay not started: NOTICEFLOW_RELAY=none)'}`,
     `  accounts      ${accounts.join('\n                ')}`,
     '                bob and carol follow alice; alice follows bob',
+    `  site API      ${info.api.url}  token ${info.api.token}`,
     `  SQS           ${info.sqs.endpoint}`,
     `  DynamoDB      ${info.dynamodb.endpoint}  table ${info.tableName}`,
     `  details       ${relative(ROOT, localInfoPath(DATA_DIR))}`,
     '',
     '  Post a notice:  npx noticeflow post alice hello world',
+    '  More:           npx noticeflow help',
     '  Stop:           Ctrl-C',
     '',
   ];

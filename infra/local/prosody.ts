@@ -41,6 +41,8 @@ export interface Prosody {
   readonly domain: string;
   readonly pid: number;
   readonly component: { readonly domain: string; readonly service: string; readonly secret: string };
+  /** Adds (or resets) an account while the server runs: it reads account files on each login. */
+  addAccount(account: ProsodyAccount): void;
   stop(): Promise<void>;
 }
 
@@ -124,6 +126,7 @@ export async function startProsody(options: ProsodyOptions): Promise<Prosody> {
     domain,
     pid: child.pid ?? -1,
     component: { domain: componentDomain, service: `xmpp://127.0.0.1:${options.componentPort}`, secret },
+    addAccount: (account) => writeAccounts(paths.data, domain, [account]),
     stop,
   };
 }

@@ -3,13 +3,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
- * Passwords of the local XMPP accounts and the component secret: generated on the first
+ * Passwords of the local XMPP accounts, the component secret and the site API token: generated on the first
  * start of a data folder and kept in it (mode 0600), so restarts keep them and nothing is
  * hard-coded.
  */
 export interface LocalSecrets {
   readonly passwords: Readonly<Record<string, string>>;
   readonly componentSecret: string;
+  /** The site API's bearer token (infra/local/api-server.ts). */
+  readonly apiToken: string;
 }
 
 export function loadOrCreateSecrets(file: string, usernames: readonly string[]): LocalSecrets {
@@ -22,8 +24,12 @@ export function loadOrCreateSecrets(file: string, usernames: readonly string[]):
       changed = true;
     }
   }
-  const secrets = { passwords, componentSecret: stored.componentSecret || randomSecret() };
-  if (changed || !stored.componentSecret) {
+  const secrets = {
+    passwords,
+    componentSecret: stored.componentSecret || randomSecret(),
+    apiToken: stored.apiToken || randomSecret(),
+  };
+  if (changed || !stored.componentSecret || !stored.apiToken) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   }

@@ -1,8 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { handleApiRequest } from '../../functions/site-api/api.js';
+import { bearerTokenCheck } from '../../functions/site-api/http.js';
 import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
 import { describeError } from '../../shared/errors.js';
+import { SqsFrameSender } from '../../shared/queue.js';
+import { SiteSettingsCache } from '../../shared/site-settings.js';
 import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { QUEUE_NAMES, type QueueName, queueUrlEnvName } from '../../shared/topology.js';
+import { startApiServer } from './api-server.js';
 import { stopStale } from './child.js';
 import { DEMO_NICKNAMES, DEMO_SITE, seedDemo } from './demo.js';
 import { startEmulators } from './emulators.js';
@@ -25,10 +31,14 @@ export interface StackPorts {
   readonly dynamo: number;
   readonly c2s: number;
   readonly component: number;
+  /** The site API; unlike the others it defaults to a free port (0), so test stacks never collide. */
+  readonly api?: number;
 }
 
 /** For `npm start`. Prosody's own service (installed by apt) takes 5222/5347, so ours sits beside it. */
 export const DEFAULT_PORTS: StackPorts = { sqs: 9324, dynamo: 8000, c2s: 15222, component: 15347 };
+/** For `npm start`: the demo site's baseUrl is http://localhost:8080, so confirmation links reach the API. */
+export const DEFAULT_API_PORT = 8080;
 
 export interface LocalStackOptions {
   readonly dataDir: string;
@@ -58,6 +68,8 @@ export interface LocalStack {
     readonly sqsEndpoint: string;
     readonly dynamoEndpoint: string;
   };
+  /** Creates (or resets) an XMPP account on the stack's Prosody, e.g. for a user made through the API. */
+  addXmppAccount(username: string): { jid: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -86,11 +98,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const prosodyDir = join(options.dataDir, 'prosody');
   await stopStale(join(prosodyDir, 'prosody.pid'), join(prosodyDir, 'prosody.cfg.lua'));
   await stopStale(join(options.dataDir, 'relay.pid'), join(REPO_ROOT, RELAY_ENTRY));
+  const apiPort = options.ports?.api ?? 0;
   await assertPortsFree({
     SQS: wanted.sqs,
     DynamoDB: wanted.dynamo,
     XMPP: wanted.c2s,
     'XMPP component': wanted.component,
+    'site API': apiPort,
   });
   const secrets = loadOrCreateSecrets(join(options.dataDir, 'secrets.json'), [BOT, ...DEMO_NICKNAMES]);
   const password = (name: string) => secrets.passwords[name] ?? '';
@@ -169,7 +183,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       stops.push({ name: 'relay', stop: relay.stop });
     }
 
+    const api = await startApiServer({
+      port: apiPort,
+      handle: (request) =>
+        handleApiRequest(
+          {
+            site,
+            store: new DynamoStore(dynamo, tableName),
+            sender: new SqsFrameSender(sqs, queueUrls),
+            settings: new SiteSettingsCache(new DynamoStore(dynamo, tableName), 1000),
+            authorize: bearerTokenCheck(secrets.apiToken),
+            log: (message) => logger.error(`[api] ${message}`),
+          },
+          request,
+        ),
+      onError: (message) => logger.error(message),
+    });
+    stops.push({ name: 'site API', stop: api.stop });
+
     const info: LocalInfo = {
+      api: { url: api.url, token: secrets.apiToken },
       xmpp: { service: prosody.service, domain },
       bot: { jid: `${BOT}@${domain}` },
       accounts: Object.fromEntries(
@@ -193,6 +226,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       queueUrls,
       dlqUrls,
       endpoints,
+      addXmppAccount: (username) => {
+        const account = { username, password: randomBytes(12).toString('base64url') };
+        prosody.addAccount(account);
+        return { jid: `${username}@${domain}`, password: account.password };
+      },
       stop: () => {
         stopping ??= stopAll();
         return stopping;

@@ -4,7 +4,7 @@ import { createDocumentClient, createSqsClient } from '../aws/clients.js';
 import { type Env, readOptionalUrl, readString, readUrl } from '../config.js';
 import { type FrameSender, SqsFrameSender } from '../queue.js';
 import { DynamoStore } from '../store/dynamo-store.js';
-import type { Store } from '../store/types.js';
+import type { ConfirmationStore, Store } from '../store/types.js';
 import { type QueueName, queueUrlEnvName } from '../topology.js';
 
 /** Configuration every queue handler shares, read and validated once per cold start. */
@@ -32,7 +32,8 @@ export function readHandlerConfig(env: Env, sendsTo: readonly QueueName[]): Hand
 export interface HandlerRuntime {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly store: Store;
+  /** Also keeps address confirmations (issue 4), for the site API and im-inbound's confirm-by-chat. */
+  readonly store: Store & ConfirmationStore;
   readonly sender: FrameSender;
 }
 

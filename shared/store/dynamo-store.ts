@@ -25,6 +25,8 @@ import {
   SUBSCRIPTION_PREFIX,
 } from './table.js';
 import {
+  type Confirmation,
+  type ConfirmationStore,
   type DirectMessage,
   type Group,
   type ImSubscriber,
@@ -47,7 +49,7 @@ const MAX_SYNC_ROUNDS = 4;
 const MAX_BATCH_GET_ROUNDS = 8;
 
 /** The Store on DynamoDB (or an emulator speaking its API). See table.ts for the key design. */
-export class DynamoStore implements Store {
+export class DynamoStore implements Store, ConfirmationStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -567,6 +569,44 @@ export class DynamoStore implements Store {
     }
   }
 
+  // --- Address confirmation (issue 4) ---
+
+  async putConfirmation(confirmation: Confirmation): Promise<void> {
+    const { site, userId, code } = confirmation;
+    const before = await this.get(keys.pendingConfirmation(site, userId), true);
+    await this.conditionalPut(
+      { ...keys.confirmationCode(site, code), ...confirmation },
+      'attribute_not_exists(pk) OR userId = :id',
+      { ':id': userId },
+      `confirmation code ${code} is in use`,
+    );
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.pendingConfirmation(site, userId), ...confirmation },
+      }),
+    );
+    if (before && String(before.code) !== code)
+      await this.deleteOwned(keys.confirmationCode(site, String(before.code)), userId);
+  }
+
+  async getConfirmationByCode(site: string, code: string): Promise<Confirmation | undefined> {
+    return liveConfirmation(await this.get(keys.confirmationCode(site, code), true));
+  }
+
+  async getPendingConfirmation(site: string, userId: string): Promise<Confirmation | undefined> {
+    return liveConfirmation(await this.get(keys.pendingConfirmation(site, userId), true));
+  }
+
+  async deleteConfirmation(site: string, userId: string): Promise<void> {
+    const pending = await this.get(keys.pendingConfirmation(site, userId), true);
+    if (!pending) return;
+    await this.deleteOwned(keys.confirmationCode(site, String(pending.code)), userId);
+    await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: keys.pendingConfirmation(site, userId) }),
+    );
+  }
+
   /**
    * Puts or deletes one IM subscriber item to match the subscription and the user's
    * profile. Read again after writing: a profile change that synced in between may have
@@ -752,6 +792,19 @@ function toUser(item: Record<string, unknown>): User {
     replies: item.replies === true,
     echo: item.echo === true,
     ...(im ? { im: { jid: String(im.jid), confirmed: im.confirmed === true } } : {}),
+  };
+}
+
+/** A stored confirmation, or undefined when there is none or it has expired. */
+function liveConfirmation(item: Item | undefined): Confirmation | undefined {
+  if (!item || Number(item.expiresAt) <= Math.floor(Date.now() / 1000)) return undefined;
+  return {
+    site: String(item.site),
+    userId: String(item.userId),
+    jid: String(item.jid),
+    code: String(item.code),
+    since: String(item.since),
+    expiresAt: Number(item.expiresAt),
   };
 }
 

@@ -22,6 +22,8 @@ import { bucketLabel, imBucket } from './buckets.js';
  * | notice id sequence  | `<site>#SEQ`                | `notice`               |
  * | idempotency record  | `<site>#IDEM#<key>`         | `IDEM`                 |
  * | site settings       | `<site>#SITE`               | `SETTINGS`             |
+ * | pending confirmation| `<site>#USER#<id>`          | `CONFIRMATION`         |
+ * | confirmation code   | `<site>#CONFIRM#<code>`     | `CONFIRM`              |
  *
  * Access patterns: user by id (GetItem), by nickname and by JID (GetItem on the index
  * item, then the profile; by many nicknames with two BatchGets), subscribers of an author
@@ -87,6 +89,16 @@ export const keys = {
   noticeSequence: (site: string) => ({ pk: `${site}#SEQ`, sk: 'notice' }),
   siteSettings: (site: string) => ({ pk: `${site}#SITE`, sk: 'SETTINGS' }),
   idempotency: (site: string, key: string) => ({ pk: `${site}#IDEM#${key}`, sk: 'IDEM' }),
+  // Address confirmation (issue 4): one item per code, and the user's pointer to their
+  // pending one; both carry `expiresAt` (TTL in AWS, checked on read locally).
+  pendingConfirmation: (site: string, userId: string) => ({
+    pk: `${site}#USER#${userId}`,
+    sk: 'CONFIRMATION',
+  }),
+  confirmationCode: (site: string, code: string) => ({
+    pk: `${site}#CONFIRM#${code.toUpperCase()}`,
+    sk: 'CONFIRM',
+  }),
 };
 
 export function tableDefinition(tableName: string): CreateTableCommandInput {

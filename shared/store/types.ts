@@ -168,3 +168,32 @@ export interface Store {
    */
   incrementCounter(site: string, key: string, ttlSeconds: number): Promise<number>;
 }
+
+// --- Address confirmation (issue 4) ---
+
+/**
+ * A user's pending IM address confirmation: at most one per user, found by its code or by
+ * the user. Expired confirmations read as absent (the emulator has no TTL).
+ */
+export interface Confirmation {
+  readonly site: string;
+  readonly userId: string;
+  /** The bare JID waiting to be confirmed. */
+  readonly jid: string;
+  /** Upper case, from the confirmation alphabet (shared/confirmation/code.ts). */
+  readonly code: string;
+  /** When the address was saved: "waiting for confirmation since". */
+  readonly since: string;
+  /** Epoch seconds; the TTL attribute in AWS. */
+  readonly expiresAt: number;
+}
+
+/** The store's part of address confirmation; kept apart from Store so fakes of Store stay small. */
+export interface ConfirmationStore {
+  /** Replaces the user's pending confirmation (and frees its old code); a code in use by another user is a conflict. */
+  putConfirmation(confirmation: Confirmation): Promise<void>;
+  getConfirmationByCode(site: string, code: string): Promise<Confirmation | undefined>;
+  getPendingConfirmation(site: string, userId: string): Promise<Confirmation | undefined>;
+  /** Forgets the user's pending confirmation, if any. */
+  deleteConfirmation(site: string, userId: string): Promise<void>;
+}

@@ -3,6 +3,8 @@ import type { FrameSender } from '../../shared/queue.js';
 import type { SiteSettings } from '../../shared/site-settings.js';
 import { ALL_BUCKETS, type BucketRange, bucketLabel, imBucket } from '../../shared/store/buckets.js';
 import {
+  type Confirmation,
+  type ConfirmationStore,
   type DirectMessage,
   type Group,
   type ImSubscriber,
@@ -20,7 +22,7 @@ import type { QueueName } from '../../shared/topology.js';
  * follow DynamoDB's: ids in sort-key order, the cursor is the last id returned, so a page
  * starts after it even when that row has gone since.
  */
-export class MemoryStore implements Store {
+export class MemoryStore implements Store, ConfirmationStore {
   readonly users = new Map<string, User>();
   /** `site/authorId` -> subscriberId -> per-subscription IM flag */
   readonly subscribers = new Map<string, Map<string, boolean>>();
@@ -185,6 +187,33 @@ export class MemoryStore implements Store {
   }
   async remember(site: string, key: string, value: string, ttlSeconds: number): Promise<void> {
     this.remembered.set(`${site}/${key}`, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+  }
+
+  // --- Address confirmation (issue 4): same semantics as DynamoStore ---
+  /** `site/userId` -> the user's pending confirmation (the code index is derived from it). */
+  readonly confirmations = new Map<string, Confirmation>();
+
+  async putConfirmation(confirmation: Confirmation): Promise<void> {
+    const holder = await this.getConfirmationByCode(confirmation.site, confirmation.code);
+    if (holder && holder.userId !== confirmation.userId)
+      throw new Error(`confirmation code ${confirmation.code} is in use`);
+    this.confirmations.set(`${confirmation.site}/${confirmation.userId}`, confirmation);
+  }
+  async getConfirmationByCode(site: string, code: string): Promise<Confirmation | undefined> {
+    const wanted = code.toUpperCase();
+    return [...this.confirmations.values()].find(
+      (c) => c.site === site && c.code === wanted && this.isLive(c),
+    );
+  }
+  async getPendingConfirmation(site: string, userId: string): Promise<Confirmation | undefined> {
+    const found = this.confirmations.get(`${site}/${userId}`);
+    return found && this.isLive(found) ? found : undefined;
+  }
+  async deleteConfirmation(site: string, userId: string): Promise<void> {
+    this.confirmations.delete(`${site}/${userId}`);
+  }
+  private isLive(confirmation: Confirmation): boolean {
+    return confirmation.expiresAt > Math.floor(this.now() / 1000);
   }
 
   // ---- IM commands (issue 4) ----

@@ -217,6 +217,33 @@ describe('im-inbound: unknown senders and reply limits', () => {
     expect(priorityChats(sender)).toHaveLength(2);
   });
 
+  it('confirms a pending address when its code comes from it, before the unknown-sender reply', async () => {
+    const { store, sender, deps } = await setup();
+    await store.putConfirmation({
+      site: 'local',
+      userId: '9',
+      jid: 'mallory@example.org',
+      code: 'ABCDEFGHJKLMN',
+      since: '2026-12-03T09:00:00.000Z',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    });
+    const outcome = await handleInboundChat(
+      chat({ from: 'mallory@example.org/x', body: ' abcdefghjklmn ' }),
+      deps,
+    );
+    expect(outcome).toEqual({
+      action: 'confirmation',
+      jid: 'mallory@example.org',
+      confirmed: true,
+      replied: true,
+    });
+    expect((await store.getUser('local', '9'))?.im).toEqual({ jid: 'mallory@example.org', confirmed: true });
+    expect(priorityChats(sender)).toEqual([
+      { to: 'mallory@example.org', body: expect.stringMatching(/^\[Demo\] Confirmed: mallory@example.org/) },
+    ]);
+    expect(notices(sender)).toHaveLength(0);
+  });
+
   it(`sends one JID at most ${REPLIES_PER_MINUTE} replies a minute`, async () => {
     const { sender, deps } = await setup();
     for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++) await handleInboundChat(chat({ body: 'stats' }), deps);
