@@ -1,81 +1,53 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
-  type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Client, client } from '@xmpp/client';
 import { xml } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postNotice } from '../../cli/post.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
-import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
 import { encodeFrame, makeFrame } from '../../shared/frames.js';
-import { SqsFrameSender } from '../../shared/queue.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { MAX_RECEIVE_COUNT, type QueueName } from '../../shared/topology.js';
 import { eventually } from '../helpers/eventually.js';
-import { connectUser, type XmppUser } from '../helpers/xmpp-user.js';
+import { useLocalStack } from '../helpers/stack-session.js';
 
 // Hostile input against the whole stack on real parts (fauxqs, dynalite, Prosody, the relay
 // as its own process). The relay's and the handlers' log lines are captured, not printed, so
 // the tests can check that reasons are logged and that the relay's XMPP session never dropped.
-let dataDir: string;
-let stack: LocalStack;
-let sqs: SQSClient;
-let db: DynamoDBDocumentClient;
-let store: DynamoStore;
 let bobRaw: Client;
-const users: Record<string, XmppUser> = {};
 const logs: string[] = [];
 const saved = { log: console.log, error: console.error, dev: process.env.POWERTOOLS_DEV };
 const BOT = 'bot@localhost';
 
-const post = (nickname: string, text: string) =>
-  postNotice({ store, sender: new SqsFrameSender(sqs, stack.queueUrls) }, 'local', nickname, text);
-const user = (nickname: string) => users[nickname] as XmppUser;
-const send = (queue: QueueName, body: string) =>
-  sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrls[queue], MessageBody: body }));
-const relayTrouble = () => logs.filter((l) => /XMPP error|XMPP disconnected|link failed/.test(l));
-
-beforeAll(async () => {
+// Registered before the stack's hooks: capture starts before it starts, ends after it stopped.
+beforeAll(() => {
   // Relay lines come through console.log; handlers log through the global console in dev mode.
   console.log = (...args: unknown[]) => void logs.push(args.map(String).join(' '));
   console.error = console.log;
   process.env.POWERTOOLS_DEV = 'true';
-  dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-bad-'));
-  stack = await startLocalStack({
-    dataDir,
-    ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-    relay: 'process',
-    logLevel: 'ERROR',
-  });
-  sqs = createSqsClient(stack.endpoints);
-  db = createDocumentClient(stack.endpoints);
-  store = new DynamoStore(db, stack.info.tableName);
-  const { service, domain } = stack.info.xmpp;
-  for (const [username, { password }] of Object.entries(stack.info.accounts))
-    users[username] = await connectUser({ service, domain, username, password });
-  const bobPassword = stack.info.accounts.bob?.password ?? '';
+});
+afterAll(() => {
+  Object.assign(console, { log: saved.log, error: saved.error });
+  process.env.POWERTOOLS_DEV = saved.dev;
+});
+
+const local = useLocalStack({ name: 'bad', users: ['alice', 'bob', 'carol'], logLevel: 'ERROR' });
+const { user, post } = local;
+const send = (queue: QueueName, body: string) =>
+  local.sqs.send(new SendMessageCommand({ QueueUrl: local.stack.queueUrls[queue], MessageBody: body }));
+const relayTrouble = () => logs.filter((l) => /XMPP error|XMPP disconnected|link failed/.test(l));
+
+beforeAll(async () => {
+  const { service, domain } = local.stack.info.xmpp;
+  const bobPassword = local.stack.info.accounts.bob?.password ?? '';
   bobRaw = client({ service, domain, username: 'bob', password: bobPassword, resource: 'raw' });
   bobRaw.on('error', () => {});
   await bobRaw.start();
-}, 90_000);
+});
 
 afterAll(async () => {
-  for (const u of Object.values(users)) await u.stop();
   await bobRaw?.stop().catch(() => {});
-  sqs?.destroy();
-  db?.destroy();
-  await stack?.stop();
-  Object.assign(console, { log: saved.log, error: saved.error });
-  process.env.POWERTOOLS_DEV = saved.dev;
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('hostile notice text', () => {
@@ -100,15 +72,15 @@ describe('hostile notice text', () => {
 
 describe('bad records on notices', () => {
   it('fail alone, reach the dead-letter queue after 5 receives, and are logged with the reason', async () => {
-    await sqs.send(
+    await local.sqs.send(
       new SetQueueAttributesCommand({
-        QueueUrl: stack.queueUrls.notices,
+        QueueUrl: local.stack.queueUrls.notices,
         Attributes: { VisibilityTimeout: '1' },
       }),
     );
-    const bob = await store.findUserByNickname('local', 'bob');
+    const bob = await local.store.findUserByNickname('local', 'bob');
     if (!bob) throw new Error('demo user bob is missing');
-    const id = await store.nextNoticeId('local');
+    const id = await local.store.nextNoticeId('local');
     const frame = makeFrame('notice', 'local', `notice-${id}`, {
       notice: {
         id,
@@ -143,9 +115,9 @@ describe('bad records on notices', () => {
     const dead: Message[] = [];
     await eventually(
       async () => {
-        const { Messages = [] } = await sqs.send(
+        const { Messages = [] } = await local.sqs.send(
           new ReceiveMessageCommand({
-            QueueUrl: stack.dlqUrls.notices,
+            QueueUrl: local.stack.dlqUrls.notices,
             MaxNumberOfMessages: 10,
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
@@ -241,17 +213,17 @@ describe('inbound chat', () => {
   });
 
   it('never posts from an address that is no longer the confirmed one; the sender gets help instead', async () => {
-    const carol = await store.findUserByNickname('local', 'carol');
+    const carol = await local.store.findUserByNickname('local', 'carol');
     if (!carol?.im) throw new Error('demo user carol is missing');
-    await store.putUser({ ...carol, im: { jid: 'carol-new@localhost', confirmed: true } });
+    await local.store.putUser({ ...carol, im: { jid: 'carol-new@localhost', confirmed: true } });
     try {
       await user('carol').say(BOT, 'from the old address');
       await user('carol').waitForBody((body) => body.includes('not linked'));
-      const last = await store.nextNoticeId('local');
+      const last = await local.store.nextNoticeId('local');
       for (let id = 1; id <= Number(last); id++)
-        expect((await store.getNotice('local', String(id)))?.text).not.toBe('from the old address');
+        expect((await local.store.getNotice('local', String(id)))?.text).not.toBe('from the old address');
     } finally {
-      await store.putUser(carol);
+      await local.store.putUser(carol);
     }
   });
 });

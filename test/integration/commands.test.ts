@@ -1,86 +1,34 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postNotice } from '../../cli/post.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
-import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
+import { describe, expect, it } from 'vitest';
 import type { Notice } from '../../shared/frames.js';
-import { SqsFrameSender } from '../../shared/queue.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { eventually } from '../helpers/eventually.js';
-import { connectUser, type ReceivedChat, type XmppUser } from '../helpers/xmpp-user.js';
+import { useLocalStack } from '../helpers/stack-session.js';
+import type { ReceivedChat } from '../helpers/xmpp-user.js';
 
 // The chat command set on real parts: fauxqs, dynalite, Prosody, the handlers in the local
 // harness and the relay as its own process; the users are real XMPP clients. The demo: bob
 // and carol follow alice, alice follows bob; all three confirmed, notify on. The tests run in
 // order and build on each other's state. Three users send more than the default 5 replies a
 // minute allow, so the limit is raised here; inbound-rules.test.ts checks the default.
-let dataDir: string;
-let stack: LocalStack;
-let sqs: SQSClient;
-let db: DynamoDBDocumentClient;
-let store: DynamoStore;
-const users: Record<string, XmppUser> = {};
 const NICKS = ['alice', 'bob', 'carol'] as const;
 type Nick = (typeof NICKS)[number];
 const PREFIX = '[noticeflow demo] ';
 
-beforeAll(async () => {
-  // Read by the im-inbound handler module when the harness loads it in this process.
-  process.env.IM_REPLIES_PER_MINUTE = '100';
-  dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-commands-'));
-  stack = await startLocalStack({
-    dataDir,
-    ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-    relay: 'process',
-    logLevel: 'SILENT',
-  });
-  sqs = createSqsClient(stack.endpoints);
-  db = createDocumentClient(stack.endpoints);
-  store = new DynamoStore(db, stack.info.tableName);
-  for (const nickname of NICKS) {
-    users[nickname] = await connectUser({
-      service: stack.info.xmpp.service,
-      domain: stack.info.xmpp.domain,
-      username: nickname,
-      password: stack.info.accounts[nickname]?.password ?? '',
-    });
-  }
-}, 90_000);
-
-afterAll(async () => {
-  for (const user of Object.values(users)) await user.stop();
-  sqs?.destroy();
-  db?.destroy();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-function user(nickname: Nick): XmppUser {
-  const found = users[nickname];
-  if (!found) throw new Error(`no XMPP session for ${nickname}`);
-  return found;
-}
+// IM_REPLIES_PER_MINUTE is read by the im-inbound handler module when the harness loads it.
+const local = useLocalStack({ name: 'commands', users: NICKS, env: { IM_REPLIES_PER_MINUTE: '100' } });
+const { user, post } = local;
 
 /** Sends a chat message to the bot and waits for the reply with exactly this text. */
 async function command(nickname: Nick, body: string, reply: string): Promise<ReceivedChat> {
-  await user(nickname).say(stack.info.bot.jid, body);
+  await user(nickname).say(local.stack.info.bot.jid, body);
   return user(nickname).waitForBody((text) => text === `${PREFIX}${reply}`);
-}
-
-function post(nickname: Nick, text: string): Promise<string> {
-  return postNotice({ store, sender: new SqsFrameSender(sqs, stack.queueUrls) }, 'local', nickname, text);
 }
 
 describe('IM commands from a real chat client', () => {
   it('help lists the commands, as a chat message from the bot', async () => {
-    await user('alice').say(stack.info.bot.jid, 'HELP');
+    await user('alice').say(local.stack.info.bot.jid, 'HELP');
     const reply = await user('alice').waitForBody((text) => text.startsWith(`${PREFIX}Commands:`));
     expect(reply.type).toBe('chat');
-    expect(reply.from).toBe(`${stack.info.bot.jid}/noticeflow`);
+    expect(reply.from).toBe(`${local.stack.info.bot.jid}/noticeflow`);
     for (const usage of ['follow <nickname>', 'd <nickname> <text>', 'whois <nickname>', 'stats', 'off']) {
       expect(reply.body).toContain(usage);
     }
@@ -88,7 +36,7 @@ describe('IM commands from a real chat client', () => {
 
   it('carol follows bob and gets his next notice', async () => {
     await command('carol', 'follow @bob', 'Subscribed to bob.');
-    await user('bob').say(stack.info.bot.jid, 'hello from bob');
+    await user('bob').say(local.stack.info.bot.jid, 'hello from bob');
     const copy = await user('carol').waitForBody((text) => text.startsWith('bob: hello from bob ['));
     expect(copy.body).toMatch(/^bob: hello from bob \[\d+\]$/);
   });
@@ -111,7 +59,7 @@ describe('IM commands from a real chat client', () => {
       (text) => text === `${PREFIX}Direct message from bob: hi alice`,
     );
     expect(received.type).toBe('chat');
-    const stored = await store.listDirectMessages('local', '1');
+    const stored = await local.store.listDirectMessages('local', '1');
     expect(stored).toMatchObject([
       { from: { nickname: 'bob' }, to: { nickname: 'alice' }, text: 'hi alice' },
     ]);
@@ -122,28 +70,28 @@ describe('IM commands from a real chat client', () => {
   });
 
   it('stats counts subscriptions, subscribers and notices', async () => {
-    const before = await store.getUserActivity('local', '1');
+    const before = await local.store.getUserActivity('local', '1');
     await command('alice', 'stats', `Subscriptions: 1\nSubscribers: 2\nNotices: ${before.notices}`);
   });
 
   it('a malformed d gets the usage and is never published', async () => {
-    const before = await store.getUserActivity('local', '2');
+    const before = await local.store.getUserActivity('local', '2');
     await command(
       'bob',
       'd carol',
       'Usage: d <nickname> <text> (also dm). Nothing was posted; send "help" for the commands.',
     );
     // a control notice by bob reaches alice; nothing was posted before it
-    await user('bob').say(stack.info.bot.jid, 'control after usage');
+    await user('bob').say(local.stack.info.bot.jid, 'control after usage');
     await user('alice').waitForBody((text) => text.startsWith('bob: control after usage ['));
-    const after = await store.getUserActivity('local', '2');
+    const after = await local.store.getUserActivity('local', '2');
     expect(after.notices).toBe(before.notices + 1);
     expect(user('alice').received.some((m) => m.body.includes('d carol'))).toBe(false);
   });
 
   it('get shows the latest notice of a user', async () => {
-    const { latestNoticeId = '' } = await store.getUserActivity('local', '2');
-    const latest = await store.getNotice('local', latestNoticeId);
+    const { latestNoticeId = '' } = await local.store.getUserActivity('local', '2');
+    const latest = await local.store.getNotice('local', latestNoticeId);
     await command('carol', 'LAST @bob', `bob: ${latest?.text} [${latestNoticeId}]`);
   });
 
@@ -166,14 +114,14 @@ describe('IM commands from a real chat client', () => {
   });
 
   it('fav marks a favourite once', async () => {
-    const { latestNoticeId = '' } = await store.getUserActivity('local', '1');
+    const { latestNoticeId = '' } = await local.store.getUserActivity('local', '1');
     await command('bob', `fav #${latestNoticeId}`, 'Notice marked as favourite.');
     await command('bob', 'fav alice', 'That notice is already a favourite.');
-    expect(await store.isFavorite('local', '2', latestNoticeId)).toBe(true);
+    expect(await local.store.isFavorite('local', '2', latestNoticeId)).toBe(true);
   });
 
   it('join, groups and drop', async () => {
-    await store.createGroup({ site: 'local', id: 'g-tea', nickname: 'tea' });
+    await local.store.createGroup({ site: 'local', id: 'g-tea', nickname: 'tea' });
     await command('carol', 'join !tea', 'carol joined group tea.');
     await command('carol', 'join tea', 'You are already a member of tea.');
     await command('carol', 'groups', 'You are a member of this group: tea');
@@ -187,7 +135,7 @@ describe('IM commands from a real chat client', () => {
     await command('carol', 'unsub bob', 'Unsubscribed from bob.');
     await command('carol', 'leave bob', 'You are not following bob.');
     await command('alice', 'lose carol', 'carol no longer follows you.');
-    expect((await store.listSubscriptions('local', '3')).items).toEqual([]);
+    expect((await local.store.listSubscriptions('local', '3')).items).toEqual([]);
     await command('carol', 'follow alice', 'Subscribed to alice.');
     await command('carol', 'follow zed', 'No such user: zed.');
     await command('carol', 'follow carol', 'You cannot follow yourself.');
@@ -208,7 +156,7 @@ describe('IM commands from a real chat client', () => {
       'dm bob hello',
       'You cannot send a direct message to bob: they do not follow you.',
     );
-    expect(await store.listDirectMessages('local', '2')).toEqual([]);
+    expect(await local.store.listDirectMessages('local', '2')).toEqual([]);
   });
 });
 
@@ -216,8 +164,8 @@ describe('IM commands from a real chat client', () => {
 function eventuallyLatest(userId: string, match: (notice: Notice) => boolean): Promise<Notice> {
   return eventually(
     async () => {
-      const { latestNoticeId } = await store.getUserActivity('local', userId);
-      const notice = latestNoticeId ? await store.getNotice('local', latestNoticeId) : undefined;
+      const { latestNoticeId } = await local.store.getUserActivity('local', userId);
+      const notice = latestNoticeId ? await local.store.getNotice('local', latestNoticeId) : undefined;
       return notice && match(notice) ? notice : undefined;
     },
     { what: `a matching latest notice of user ${userId}` },

@@ -1,66 +1,41 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main as cli } from '../../cli/main.js';
 import { writeLocalInfo } from '../../infra/local/info.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
-import { createDocumentClient } from '../../shared/aws/clients.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { eventually } from '../helpers/eventually.js';
+import { useLocalStack } from '../helpers/stack-session.js';
 import { connectContact, type ReceivedStanza, type XmppContact } from '../helpers/xmpp-contact.js';
-import { connectUser, type XmppUser } from '../helpers/xmpp-user.js';
 
 // Address confirmation through the site API on real parts: fauxqs, dynalite, Prosody, the
 // handlers in the harness, the relay as its own process, and the API over HTTP. A fresh
 // user dave gets an XMPP account of his own; bob (demo) follows alice and serves as the
 // control recipient.
-let dataDir: string;
-let stack: LocalStack;
-let db: DynamoDBDocumentClient;
+const local = useLocalStack({ name: 'confirm', users: ['bob'] });
+const { user } = local;
 let dave: XmppContact;
-let bob: XmppUser;
 let bot: string;
 let daveJid: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-confirm-'));
-  stack = await startLocalStack({
-    dataDir,
-    ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-    relay: 'process',
-    logLevel: 'SILENT',
-  });
-  db = createDocumentClient(stack.endpoints);
-  bot = stack.info.bot.jid;
-  const account = stack.addXmppAccount('dave');
+  bot = local.stack.info.bot.jid;
+  const account = local.stack.addXmppAccount('dave');
   daveJid = account.jid;
-  const { service, domain } = stack.info.xmpp;
+  const { service, domain } = local.stack.info.xmpp;
   dave = await connectContact({ service, domain, username: 'dave', password: account.password });
-  bob = await connectUser({
-    service,
-    domain,
-    username: 'bob',
-    password: stack.info.accounts.bob?.password ?? '',
-  });
-}, 90_000);
+});
 
 afterAll(async () => {
   await dave?.stop();
-  await bob?.stop();
-  db?.destroy();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
 });
-
 async function api(
   method: string,
   path: string,
   body?: unknown,
-  token: string | null = stack.info.api.token,
+  token: string | null = local.stack.info.api.token,
 ) {
-  const response = await fetch(new URL(path, stack.info.api.url), {
+  const response = await fetch(new URL(path, local.stack.info.api.url), {
     method,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -153,11 +128,11 @@ describe('address confirmation on the local stack', () => {
     );
 
     // Removing the address stops delivery at once and prunes the bot's roster (RFC 6121 §2.5).
-    const botRoster = join(dataDir, 'prosody', 'data', 'localhost', 'roster', 'bot.dat');
+    const botRoster = join(local.dataDir, 'prosody', 'data', 'localhost', 'roster', 'bot.dat');
     expect(await readFile(botRoster, 'utf8')).toContain(daveJid);
     expect(await api('DELETE', '/users/dave/im')).toEqual({ status: 200, body: { im: { state: 'none' } } });
-    const store = new DynamoStore(db, stack.info.tableName);
-    const index = await store.listImSubscribers(stack.info.site, '1');
+    const store = local.store;
+    const index = await store.listImSubscribers(local.stack.info.site, '1');
     expect(index.items.map((item) => item.jid)).not.toContain(daveJid);
     await dave.waitFor(
       (s) => fromBot(s) && s.kind === 'presence' && s.type === 'unsubscribed',
@@ -171,13 +146,13 @@ describe('address confirmation on the local stack', () => {
 
     const second = await api('POST', '/users/alice/notices', { text: 'are you there' });
     const copy = `alice: are you there [${second.body.id}]`;
-    await bob.waitForBody((body) => body === copy);
+    await user('bob').waitForBody((body) => body === copy);
     expect(dave.received.some((s) => s.body === copy)).toBe(false);
   }, 60_000);
 
   it('offers the same operations through the CLI', async () => {
     const infoDir = await mkdtemp(join(tmpdir(), 'noticeflow-cli-'));
-    writeLocalInfo(infoDir, stack.info);
+    writeLocalInfo(infoDir, local.stack.info);
     vi.stubEnv('NOTICEFLOW_LOCAL_INFO', join(infoDir, 'local.json'));
     const out = vi.spyOn(console, 'log').mockImplementation(() => {});
     const err = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -208,8 +183,8 @@ describe('address confirmation on the local stack', () => {
 
   it('stops the API listener with the stack', async () => {
     await dave.stop();
-    await bob.stop();
-    await stack.stop();
-    await expect(fetch(new URL('/users/alice', stack.info.api.url))).rejects.toThrow();
+    await user('bob').stop();
+    await local.stack.stop();
+    await expect(fetch(new URL('/users/alice', local.stack.info.api.url))).rejects.toThrow();
   });
 });

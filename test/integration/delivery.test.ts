@@ -1,84 +1,21 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Element } from '@xmpp/xml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
-import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
-import { makeFrame, type Notice } from '../../shared/frames.js';
-import { SqsFrameSender } from '../../shared/queue.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
-import { connectUser, type ReceivedChat, type XmppUser } from '../helpers/xmpp-user.js';
+import { describe, expect, it } from 'vitest';
+import type { Notice } from '../../shared/frames.js';
+import { useLocalStack } from '../helpers/stack-session.js';
+import type { ReceivedChat } from '../helpers/xmpp-user.js';
 
 // Who gets an IM copy, and what it looks like, on real parts: fauxqs, dynalite, Prosody, the
 // handlers in the local harness and the relay as its own process. The demo: bob and carol
 // follow alice, alice follows bob (ids 1, 2, 3).
-let dataDir: string;
-let stack: LocalStack;
-let sqs: SQSClient;
-let db: DynamoDBDocumentClient;
-let store: DynamoStore;
-const users: Record<string, XmppUser> = {};
 const ID = { alice: '1', bob: '2', carol: '3' } as const;
 type Nick = keyof typeof ID;
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-delivery-'));
-  stack = await startLocalStack({
-    dataDir,
-    ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-    relay: 'process',
-    logLevel: 'SILENT',
-  });
-  sqs = createSqsClient(stack.endpoints);
-  db = createDocumentClient(stack.endpoints);
-  store = new DynamoStore(db, stack.info.tableName);
-  for (const nickname of Object.keys(ID)) {
-    users[nickname] = await connectUser({
-      service: stack.info.xmpp.service,
-      domain: stack.info.xmpp.domain,
-      username: nickname,
-      password: stack.info.accounts[nickname]?.password ?? '',
-    });
-  }
-}, 90_000);
-
-afterAll(async () => {
-  for (const user of Object.values(users)) await user.stop();
-  sqs?.destroy();
-  db?.destroy();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-function user(nickname: Nick): XmppUser {
-  const found = users[nickname];
-  if (!found) throw new Error(`no XMPP session for ${nickname}`);
-  return found;
-}
-
-const jid = (nickname: Nick) => stack.info.accounts[nickname]?.jid ?? '';
+const local = useLocalStack({ name: 'delivery', users: Object.keys(ID) });
+const { user, jid } = local;
 
 /** Enqueues a notice frame on `notices`, as a site does; returns its id. */
-async function post(author: Nick, text: string, extra: Partial<Notice> = {}): Promise<string> {
-  const id = await store.nextNoticeId('local');
-  const notice: Notice = {
-    id,
-    author: { id: ID[author], nickname: author },
-    text,
-    createdAt: new Date().toISOString(),
-    source: 'test',
-    scope: 'public',
-    local: true,
-    ...extra,
-  };
-  await new SqsFrameSender(sqs, stack.queueUrls).send('notices', [
-    makeFrame('notice', 'local', `notice-${id}`, { notice }),
-  ]);
-  return id;
-}
+const post = (author: Nick, text: string, extra: Partial<Notice> = {}) =>
+  local.enqueueNotice({ author: { id: ID[author], nickname: author }, text, ...extra });
 
 function copiesOf(nickname: Nick, id: string): ReceivedChat[] {
   return user(nickname).received.filter((m) => m.body.endsWith(`[${id}]`));
@@ -95,8 +32,8 @@ async function settled(): Promise<void> {
 
 describe('delivery', () => {
   it('gives a follower who is also mentioned and a group member exactly one copy, exactly rendered', async () => {
-    await store.createGroup({ site: 'local', id: 'g-cats', nickname: 'cats' });
-    for (const member of ['1', '2', '3']) await store.joinGroup('local', 'g-cats', member);
+    await local.store.createGroup({ site: 'local', id: 'g-cats', nickname: 'cats' });
+    for (const member of ['1', '2', '3']) await local.store.joinGroup('local', 'g-cats', member);
     const text = 'tea & <cake> with @carol at !cats, "now" 🍰 https://example.org/?a=1&b=2';
     const id = await post('alice', text);
     const received = await user('carol').waitForBody((body) => body.endsWith(`[${id}]`));
@@ -105,7 +42,7 @@ describe('delivery', () => {
 
     expect(received.body).toBe(`alice: ${text} [${id}]`);
     expect(received.type).toBe('chat');
-    expect(received.from).toBe(`${stack.info.bot.jid}/noticeflow`);
+    expect(received.from).toBe(`${local.stack.info.bot.jid}/noticeflow`);
     expect(received.stanza.attrs.to).toBe(jid('carol'));
     expect(received.stanza.attrs.id).toMatch(new RegExp(`^local\\.notice-${id}-`));
     const xhtml = received.stanza.getChild('html', 'http://jabber.org/protocol/xhtml-im');
@@ -147,14 +84,14 @@ describe('delivery', () => {
   });
 
   it('sends nothing to a user who blocks the author, nor to one who turned IM off for that author', async () => {
-    await store.block('local', ID.carol, ID.alice);
-    await store.setSubscriptionIm('local', ID.bob, ID.alice, false);
+    await local.store.block('local', ID.carol, ID.alice);
+    await local.store.setSubscriptionIm('local', ID.bob, ID.alice, false);
     const id = await post('alice', 'is anyone there?');
     // A notice by bob, after it, that alice gets: once she has it, alice's notice was handled.
     const control = await post('bob', 'after the quiet one');
     await user('alice').waitForBody((body) => body.endsWith(`[${control}]`));
-    await store.unblock('local', ID.carol, ID.alice);
-    await store.setSubscriptionIm('local', ID.bob, ID.alice, true);
+    await local.store.unblock('local', ID.carol, ID.alice);
+    await local.store.setSubscriptionIm('local', ID.bob, ID.alice, true);
     const after = await post('alice', 'back again');
     await user('carol').waitForBody((body) => body.endsWith(`[${after}]`));
     await user('bob').waitForBody((body) => body.endsWith(`[${after}]`));
@@ -166,9 +103,9 @@ describe('delivery', () => {
     // carol does not follow bob.
     const quiet = await post('bob', '@carol are you there?');
     await user('alice').waitForBody((body) => body.endsWith(`[${quiet}]`));
-    const carol = await store.getUser('local', ID.carol);
+    const carol = await local.store.getUser('local', ID.carol);
     if (!carol) throw new Error('the demo has no carol');
-    await store.putUser({ ...carol, replies: true });
+    await local.store.putUser({ ...carol, replies: true });
     const heard = await post('bob', '@carol now?');
     await user('carol').waitForBody((body) => body === `bob: @carol now? [${heard}]`);
     await settled();

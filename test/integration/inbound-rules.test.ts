@@ -1,95 +1,30 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
 import { REPLIES_PER_MINUTE } from '../../functions/im-inbound/outbound.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
-import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { commandKeys } from '../../shared/store/table.js';
-import type { QueueName } from '../../shared/topology.js';
 import { eventually } from '../helpers/eventually.js';
-import { connectUser, type XmppUser } from '../helpers/xmpp-user.js';
+import { useLocalStack } from '../helpers/stack-session.js';
 
 // The inbound rules on real parts (fauxqs, dynalite, Prosody, the handlers in the local
 // harness, the relay as its own process), with the default reply limit.
-let dataDir: string;
-let stack: LocalStack;
-let sqs: SQSClient;
-let db: DynamoDBDocumentClient;
-let store: DynamoStore;
-const users: Record<string, XmppUser> = {};
 const NICKS = ['alice', 'bob', 'carol'] as const;
 type Nick = (typeof NICKS)[number];
 const PREFIX = '[noticeflow demo] ';
 
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-inbound-'));
-  stack = await startLocalStack({
-    dataDir,
-    ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-    relay: 'process',
-    logLevel: 'SILENT',
-  });
-  sqs = createSqsClient(stack.endpoints);
-  db = createDocumentClient(stack.endpoints);
-  store = new DynamoStore(db, stack.info.tableName);
-  for (const nickname of NICKS) {
-    users[nickname] = await connectUser({
-      service: stack.info.xmpp.service,
-      domain: stack.info.xmpp.domain,
-      username: nickname,
-      password: stack.info.accounts[nickname]?.password ?? '',
-    });
-  }
-}, 90_000);
-
-afterAll(async () => {
-  for (const user of Object.values(users)) await user.stop();
-  sqs?.destroy();
-  db?.destroy();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
-
-function user(nickname: Nick): XmppUser {
-  const found = users[nickname];
-  if (!found) throw new Error(`no XMPP session for ${nickname}`);
-  return found;
-}
-
-/** Waits until a queue holds no message, visible or in flight: everything sent was handled. */
-async function drained(queue: QueueName): Promise<void> {
-  await eventually(
-    async () => {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: stack.queueUrls[queue],
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      return (
-        Number(Attributes?.ApproximateNumberOfMessages) === 0 &&
-        Number(Attributes?.ApproximateNumberOfMessagesNotVisible) === 0
-      );
-    },
-    { timeoutMs: 15_000, what: `${queue} drained` },
-  );
-}
+const local = useLocalStack({ name: 'inbound', users: NICKS });
+const { user, drained } = local;
 
 const replies = (nickname: Nick) => user(nickname).received.filter((m) => m.body.startsWith(PREFIX));
 
 describe('inbound rules on the local stack', () => {
   it('ignores auto-replies and OTR: no reply, nothing posted', async () => {
-    const before = await store.getUserActivity('local', '1');
+    const before = await local.store.getUserActivity('local', '1');
     for (const body of ['[Auto-Reply] I am away until Monday', 'Out of office (auto response)', '?OTRv23?']) {
-      await user('alice').say(stack.info.bot.jid, body);
+      await user('alice').say(local.stack.info.bot.jid, body);
     }
     // The relay captures in order: once the reply to a later command is back, the ignored
     // messages are on xmpp-in at least; drained, they have been handled.
-    await user('alice').say(stack.info.bot.jid, 'stats');
+    await user('alice').say(local.stack.info.bot.jid, 'stats');
     await user('alice').waitForBody((text) => text.startsWith(`${PREFIX}Subscriptions:`));
     await drained('xmpp-in');
     await drained('notices');
@@ -97,33 +32,34 @@ describe('inbound rules on the local stack', () => {
     expect(replies('alice').map((m) => m.body)).toEqual([
       `${PREFIX}Subscriptions: 1\nSubscribers: 2\nNotices: ${before.notices}`,
     ]);
-    expect(await store.getUserActivity('local', '1')).toEqual(before);
+    expect(await local.store.getUserActivity('local', '1')).toEqual(before);
   });
 
   it('refuses text over the limit with the limit and the length sent', async () => {
-    await user('bob').say(stack.info.bot.jid, 'x'.repeat(1001));
+    await user('bob').say(local.stack.info.bot.jid, 'x'.repeat(1001));
     await user('bob').waitForBody(
       (text) => text === `${PREFIX}Message too long: the maximum is 1000 characters, you sent 1001.`,
     );
   });
 
   it('refuses the same text twice within a minute, and posts it once', async () => {
-    const before = await store.getUserActivity('local', '2');
-    await user('bob').say(stack.info.bot.jid, 'only once please');
+    const before = await local.store.getUserActivity('local', '2');
+    await user('bob').say(local.stack.info.bot.jid, 'only once please');
     await user('alice').waitForBody((text) => text.startsWith('bob: only once please ['));
-    await user('bob').say(stack.info.bot.jid, 'only once please');
+    await user('bob').say(local.stack.info.bot.jid, 'only once please');
     await user('bob').waitForBody((text) => text.startsWith(`${PREFIX}Not posted: you sent the same notice`));
-    expect((await store.getUserActivity('local', '2')).notices).toBe(before.notices + 1);
+    expect((await local.store.getUserActivity('local', '2')).notices).toBe(before.notices + 1);
   });
 
   it('handles a stanza sent twice with the same id once: one direct message, one reply', async () => {
     // alice follows bob (demo data), so bob may write to her
-    for (let i = 0; i < 2; i++) await user('bob').say(stack.info.bot.jid, 'd alice just once', 'resent-1');
-    await user('bob').say(stack.info.bot.jid, 'whois bob');
+    for (let i = 0; i < 2; i++)
+      await user('bob').say(local.stack.info.bot.jid, 'd alice just once', 'resent-1');
+    await user('bob').say(local.stack.info.bot.jid, 'whois bob');
     await user('bob').waitForBody((text) => text === `${PREFIX}bob (http://localhost:8080/bob)`);
     await drained('xmpp-in');
     await drained('xmpp-out-priority');
-    expect(await store.listDirectMessages('local', '1')).toMatchObject([{ text: 'just once' }]);
+    expect(await local.store.listDirectMessages('local', '1')).toMatchObject([{ text: 'just once' }]);
     await user('alice').waitForBody((text) => text === `${PREFIX}Direct message from bob: just once`);
     expect(user('alice').received.filter((m) => m.body.endsWith('just once'))).toHaveLength(1);
     expect(replies('bob').filter((m) => m.body === `${PREFIX}Direct message to alice sent.`)).toHaveLength(1);
@@ -136,16 +72,17 @@ describe('inbound rules on the local stack', () => {
       intervalMs: 200,
       what: 'early in a minute',
     });
-    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++) await user('carol').say(stack.info.bot.jid, 'stats');
+    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
+      await user('carol').say(local.stack.info.bot.jid, 'stats');
     const minute = Math.floor(Date.now() / 60_000);
     await eventually(() => replies('carol').length >= REPLIES_PER_MINUTE, { what: 'the allowed replies' });
     // Every message was handled once its send was counted: the rest were held back.
     await eventually(
       async () => {
-        const { Item } = await db.send(
+        const { Item } = await local.db.send(
           new GetCommand({
-            TableName: stack.info.tableName,
-            Key: commandKeys.counter('local', `chat-to:carol@${stack.info.xmpp.domain}:${minute}`),
+            TableName: local.stack.info.tableName,
+            Key: commandKeys.counter('local', `chat-to:carol@${local.stack.info.xmpp.domain}:${minute}`),
           }),
         );
         return Number(Item?.hits) === REPLIES_PER_MINUTE + 3;

@@ -1,55 +1,29 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { client } from '@xmpp/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postNotice } from '../../cli/post.js';
 import { isAlive } from '../../infra/local/child.js';
 import { isPortFree } from '../../infra/local/net.js';
-import { type LocalStack, startLocalStack } from '../../infra/local/stack.js';
-import { createDocumentClient, createSqsClient } from '../../shared/aws/clients.js';
 import { SqsFrameSender } from '../../shared/queue.js';
-import { DynamoStore } from '../../shared/store/dynamo-store.js';
 import { MAX_RECEIVE_COUNT, QUEUE_NAMES } from '../../shared/topology.js';
 import { eventually } from '../helpers/eventually.js';
+import { useLocalStack } from '../helpers/stack-session.js';
 
 // The whole local stack on free ports in a temp folder, without the relay. Prosody must be
 // installed: startLocalStack throws when it is not, so these tests fail rather than skip.
-let dataDir: string;
-let stack: LocalStack;
-let sqs: SQSClient;
-let db: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'noticeflow-stack-'));
-  stack = await startLocalStack({
-    dataDir,
-    ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-    relay: 'none',
-    logLevel: 'SILENT',
-  });
-  sqs = createSqsClient(stack.endpoints);
-  db = createDocumentClient(stack.endpoints);
-});
-
-afterAll(async () => {
-  sqs?.destroy();
-  db?.destroy();
-  await stack?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+const local = useLocalStack({ name: 'stack', relay: 'none' });
 
 describe('local stack', () => {
   it('provisions every queue of the topology with its dead-letter queue', async () => {
     for (const name of QUEUE_NAMES) {
-      const { Attributes = {} } = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: stack.queueUrls[name], AttributeNames: ['All'] }),
+      const { Attributes = {} } = await local.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: local.stack.queueUrls[name], AttributeNames: ['All'] }),
       );
-      const dlq = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: stack.dlqUrls[name], AttributeNames: ['QueueArn'] }),
+      const dlq = await local.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: local.stack.dlqUrls[name], AttributeNames: ['QueueArn'] }),
       );
       expect(JSON.parse(Attributes.RedrivePolicy ?? '{}')).toEqual({
         deadLetterTargetArn: dlq.Attributes?.QueueArn,
@@ -60,9 +34,11 @@ describe('local stack', () => {
   });
 
   it('creates the table and seeds the demo users and follows', async () => {
-    const { Table } = await db.send(new DescribeTableCommand({ TableName: stack.info.tableName }));
+    const { Table } = await local.db.send(
+      new DescribeTableCommand({ TableName: local.stack.info.tableName }),
+    );
     expect(Table?.TableStatus).toBe('ACTIVE');
-    const store = new DynamoStore(db, stack.info.tableName);
+    const store = local.store;
     const alice = await store.findUserByNickname('local', 'alice');
     expect(alice).toEqual({
       site: 'local',
@@ -79,17 +55,17 @@ describe('local stack', () => {
   });
 
   it('keeps generated passwords in the data folder', async () => {
-    const secrets = JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8'));
+    const secrets = JSON.parse(await readFile(join(local.dataDir, 'secrets.json'), 'utf8'));
     expect(Object.keys(secrets.passwords).sort()).toEqual(['alice', 'bob', 'bot', 'carol']);
-    expect(stack.info.accounts.alice?.password).toBe(secrets.passwords.alice);
+    expect(local.stack.info.accounts.alice?.password).toBe(secrets.passwords.alice);
     expect(new Set(Object.values(secrets.passwords)).size).toBe(4);
   });
 
   it('lets alice log in to Prosody with her password', async () => {
-    const alice = stack.info.accounts.alice;
+    const alice = local.stack.info.accounts.alice;
     const xmpp = client({
-      service: stack.info.xmpp.service,
-      domain: stack.info.xmpp.domain,
+      service: local.stack.info.xmpp.service,
+      domain: local.stack.info.xmpp.domain,
       username: 'alice',
       password: alice?.password,
     });
@@ -103,14 +79,14 @@ describe('local stack', () => {
   });
 
   it('runs the handlers: a posted notice comes out rendered on xmpp-out', async () => {
-    const store = new DynamoStore(db, stack.info.tableName);
-    const sender = new SqsFrameSender(sqs, stack.queueUrls);
+    const store = local.store;
+    const sender = new SqsFrameSender(local.sqs, local.stack.queueUrls);
     await postNotice({ store, sender }, 'local', 'alice', 'hello from the stack test');
 
     const body = await eventually(
       async () => {
-        const { Messages } = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: stack.queueUrls['xmpp-out'], WaitTimeSeconds: 1 }),
+        const { Messages } = await local.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: local.stack.queueUrls['xmpp-out'], WaitTimeSeconds: 1 }),
         );
         return Messages?.[0]?.Body;
       },
@@ -122,25 +98,21 @@ describe('local stack', () => {
 
 describe('local stack stop', () => {
   it('leaves no process or listening port behind, and restarts with the same passwords', async () => {
-    const ports = [stack.endpoints.sqsEndpoint, stack.endpoints.dynamoEndpoint, stack.info.xmpp.service].map(
-      (url) => Number(new URL(url).port),
-    );
-    const prosodyPid = Number((await readFile(join(dataDir, 'prosody', 'prosody.pid'), 'utf8')).trim());
+    const ports = [
+      local.stack.endpoints.sqsEndpoint,
+      local.stack.endpoints.dynamoEndpoint,
+      local.stack.info.xmpp.service,
+    ].map((url) => Number(new URL(url).port));
+    const prosodyPid = Number((await readFile(join(local.dataDir, 'prosody', 'prosody.pid'), 'utf8')).trim());
     expect(isAlive(prosodyPid)).toBe(true);
 
-    await stack.stop();
+    await local.stack.stop();
 
     expect(isAlive(prosodyPid)).toBe(false);
     for (const port of ports) expect(await isPortFree(port)).toBe(true);
 
-    const passwords = stack.info.accounts;
-    stack = await startLocalStack({
-      dataDir,
-      ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
-      relay: 'none',
-      logLevel: 'SILENT',
-      handlers: [], // handler modules keep the configuration of their first load
-    });
-    expect(stack.info.accounts).toEqual(passwords);
+    const passwords = local.stack.info.accounts;
+    await local.restart({ handlers: [] }); // handler modules keep the configuration of their first load
+    expect(local.stack.info.accounts).toEqual(passwords);
   });
 });
