@@ -14,7 +14,10 @@ import type { QueueName } from '../../shared/topology.js';
 import { eventually } from './eventually.js';
 import { connectUser, type XmppUser } from './xmpp-user.js';
 
-export type StackSessionOptions = Partial<Omit<LocalStackOptions, 'dataDir' | 'ports'>> & {
+/** startLocalStack's options but the folder and the ports, which are always a temp folder and free ports. */
+export type StackOptions = Partial<Omit<LocalStackOptions, 'dataDir' | 'ports'>>;
+
+export type StackSessionOptions = StackOptions & {
   /** Names the temp data folder: `noticeflow-<name>-XXXXXX`. */
   readonly name: string;
   /** Accounts to log in over XMPP, in order: demo nicknames or names in `extraXmppAccounts`. */
@@ -43,7 +46,7 @@ export interface StackSession {
   /** Waits until a queue holds no message, visible or in flight: everything sent was handled. */
   drained(queue: QueueName, timeoutMs?: number): Promise<void>;
   /** Starts the stack again on the same data folder (after the test stopped it). */
-  restart(options?: Partial<Omit<LocalStackOptions, 'dataDir' | 'ports'>>): Promise<void>;
+  restart(options?: StackOptions): Promise<void>;
 }
 
 /**
@@ -67,7 +70,7 @@ export function useLocalStack(options: StackSessionOptions): StackSession {
     if (value === undefined) throw new Error(`${what} is not set up yet (beforeAll)`);
     return value;
   };
-  const start = (extra: Partial<Omit<LocalStackOptions, 'dataDir' | 'ports'>> = {}) =>
+  const start = (extra: StackOptions = {}) =>
     startLocalStack({
       relay: 'process',
       logLevel: 'SILENT',

@@ -1,29 +1,13 @@
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulators, startEmulators } from '../../infra/local/emulators.js';
-import { ensureTable } from '../../infra/local/provision.js';
-import { createDocumentClient } from '../../shared/aws/clients.js';
-import { DynamoStore, StoreConflictError } from '../../shared/store/dynamo-store.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { StoreConflictError } from '../../shared/store/dynamo-store.js';
 import { keys } from '../../shared/store/table.js';
 import type { Confirmation } from '../../shared/store/types.js';
+import { useDynaliteStore } from '../helpers/dynalite-store.js';
 
 // The confirmation items of DynamoStore against dynalite, through the real SDK client.
-let emulators: Emulators;
-let db: DynamoDBDocumentClient;
-let store: DynamoStore;
 const TABLE = 'confirmation-store-test';
-
-beforeAll(async () => {
-  emulators = await startEmulators({ sqsPort: 0, dynamoPort: 0 });
-  db = createDocumentClient({ region: 'us-east-1', dynamoEndpoint: emulators.dynamoEndpoint });
-  await ensureTable(db, TABLE);
-  store = new DynamoStore(db, TABLE);
-});
-
-afterAll(async () => {
-  db?.destroy();
-  await emulators?.stop();
-});
+const dynalite = useDynaliteStore(TABLE);
 
 const inAWeek = () => Math.floor(Date.now() / 1000) + 7 * 24 * 3600;
 function confirmation(userId: string, code: string, overrides: Partial<Confirmation> = {}): Confirmation {
@@ -41,46 +25,48 @@ function confirmation(userId: string, code: string, overrides: Partial<Confirmat
 describe('DynamoStore confirmations', () => {
   it('finds a confirmation by its code (any case) and by its user', async () => {
     const stored = confirmation('1', 'AAAAAAAAAAAA2');
-    await store.putConfirmation(stored);
-    expect(await store.getConfirmationByCode('local', 'aaaaaaaaaaaa2')).toEqual(stored);
-    expect(await store.getPendingConfirmation('local', '1')).toEqual(stored);
-    expect(await store.getConfirmationByCode('other', 'AAAAAAAAAAAA2')).toBeUndefined();
+    await dynalite.store.putConfirmation(stored);
+    expect(await dynalite.store.getConfirmationByCode('local', 'aaaaaaaaaaaa2')).toEqual(stored);
+    expect(await dynalite.store.getPendingConfirmation('local', '1')).toEqual(stored);
+    expect(await dynalite.store.getConfirmationByCode('other', 'AAAAAAAAAAAA2')).toBeUndefined();
   });
 
   it("replaces a user's confirmation and frees the old code", async () => {
-    await store.putConfirmation(confirmation('2', 'BBBBBBBBBBBB2'));
-    await store.putConfirmation(confirmation('2', 'CCCCCCCCCCCC2', { jid: 'new@example.org' }));
-    expect(await store.getConfirmationByCode('local', 'BBBBBBBBBBBB2')).toBeUndefined();
-    expect(await store.getPendingConfirmation('local', '2')).toMatchObject({
+    await dynalite.store.putConfirmation(confirmation('2', 'BBBBBBBBBBBB2'));
+    await dynalite.store.putConfirmation(confirmation('2', 'CCCCCCCCCCCC2', { jid: 'new@example.org' }));
+    expect(await dynalite.store.getConfirmationByCode('local', 'BBBBBBBBBBBB2')).toBeUndefined();
+    expect(await dynalite.store.getPendingConfirmation('local', '2')).toMatchObject({
       code: 'CCCCCCCCCCCC2',
       jid: 'new@example.org',
     });
   });
 
   it('refuses a code held by another user', async () => {
-    await store.putConfirmation(confirmation('3', 'DDDDDDDDDDDD2'));
-    await expect(store.putConfirmation(confirmation('4', 'DDDDDDDDDDDD2'))).rejects.toThrow(
+    await dynalite.store.putConfirmation(confirmation('3', 'DDDDDDDDDDDD2'));
+    await expect(dynalite.store.putConfirmation(confirmation('4', 'DDDDDDDDDDDD2'))).rejects.toThrow(
       StoreConflictError,
     );
-    expect(await store.getConfirmationByCode('local', 'DDDDDDDDDDDD2')).toMatchObject({ userId: '3' });
+    expect(await dynalite.store.getConfirmationByCode('local', 'DDDDDDDDDDDD2')).toMatchObject({
+      userId: '3',
+    });
   });
 
   it('reads an expired confirmation as absent (the emulator has no TTL)', async () => {
     const expired = confirmation('5', 'EEEEEEEEEEEE2', { expiresAt: Math.floor(Date.now() / 1000) - 1 });
-    await store.putConfirmation(expired);
-    const { Item } = await db.send(
+    await dynalite.store.putConfirmation(expired);
+    const { Item } = await dynalite.db.send(
       new GetCommand({ TableName: TABLE, Key: keys.confirmationCode('local', 'EEEEEEEEEEEE2') }),
     );
     expect(Item?.userId).toBe('5'); // still stored: only the read treats it as gone
-    expect(await store.getConfirmationByCode('local', 'EEEEEEEEEEEE2')).toBeUndefined();
-    expect(await store.getPendingConfirmation('local', '5')).toBeUndefined();
+    expect(await dynalite.store.getConfirmationByCode('local', 'EEEEEEEEEEEE2')).toBeUndefined();
+    expect(await dynalite.store.getPendingConfirmation('local', '5')).toBeUndefined();
   });
 
   it('deletes both the code and the pointer', async () => {
-    await store.putConfirmation(confirmation('6', 'FFFFFFFFFFFF2'));
-    await store.deleteConfirmation('local', '6');
-    expect(await store.getConfirmationByCode('local', 'FFFFFFFFFFFF2')).toBeUndefined();
-    expect(await store.getPendingConfirmation('local', '6')).toBeUndefined();
-    await store.deleteConfirmation('local', '6');
+    await dynalite.store.putConfirmation(confirmation('6', 'FFFFFFFFFFFF2'));
+    await dynalite.store.deleteConfirmation('local', '6');
+    expect(await dynalite.store.getConfirmationByCode('local', 'FFFFFFFFFFFF2')).toBeUndefined();
+    expect(await dynalite.store.getPendingConfirmation('local', '6')).toBeUndefined();
+    await dynalite.store.deleteConfirmation('local', '6');
   });
 });
