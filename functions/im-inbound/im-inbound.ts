@@ -118,6 +118,7 @@ async function respond(
       kind,
       frameId: frame.id,
       at: now,
+      ...(to === jid ? {} : { onBehalfOf: user.id }),
     });
   const commandDeps: CommandDeps = {
     store: deps.store,

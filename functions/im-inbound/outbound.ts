@@ -19,6 +19,10 @@ export interface ChatSendDeps {
  * other end (a person, a bot, an auto-responder), the bot never floods it and two bots cannot
  * ping-pong. Returns false when the limit held it back. The stanza id derives from the
  * inbound frame, so a redelivery resends the same stanza.
+ *
+ * Messages another user causes (a nudge, a direct message: `onBehalfOf` names that user) are
+ * counted per (recipient, that user), apart from the replies to the recipient's own messages:
+ * otherwise anyone could use up someone else's allowance and silence the bot's replies to them.
  */
 export async function sendLimitedChat(
   deps: ChatSendDeps,
@@ -29,10 +33,12 @@ export async function sendLimitedChat(
     readonly kind: string;
     readonly frameId: string;
     readonly at: Date;
+    readonly onBehalfOf?: string;
   },
 ): Promise<boolean> {
   const minute = Math.floor(message.at.getTime() / 60_000);
-  const sent = await deps.store.incrementCounter(message.site, `chat-to:${message.to}:${minute}`, 60);
+  const cause = message.onBehalfOf === undefined ? '' : `from:${message.onBehalfOf}:`;
+  const sent = await deps.store.incrementCounter(message.site, `chat-to:${message.to}:${cause}${minute}`, 60);
   if (sent > (deps.repliesPerMinute ?? REPLIES_PER_MINUTE)) return false;
   const id = stanzaId(`${message.site}.${message.kind}`, message.frameId, message.to);
   const stanza = chatMessage(message.to, id, message.text);
@@ -53,6 +59,7 @@ export function sendSiteChat(
     readonly kind: string;
     readonly frameId: string;
     readonly at: Date;
+    readonly onBehalfOf?: string;
   },
 ): Promise<boolean> {
   const { siteName, body, ...rest } = message;

@@ -36,7 +36,7 @@ export async function nudge(user: User, nickname: string, deps: CommandDeps): Pr
     `${user.nickname} is wondering what you are up to. Send me a message to post a notice.`,
     'nudge',
   );
-  if (!sent) return `${target.nickname} has had enough messages from me this minute; try again later.`;
+  if (!sent) return `You have nudged ${target.nickname} enough this minute; try again later.`;
   return `Nudge sent to ${target.nickname}.`;
 }
 
@@ -67,7 +67,11 @@ export async function directMessage(
     createdAt: deps.receivedAt,
   });
   const jid = imDeliveryJid(recipient);
-  if (jid) await deps.sendChat(jid, `Direct message from ${user.nickname}: ${text}`, 'dm');
+  if (!jid)
+    return `Direct message to ${recipient.nickname} saved; they do not get IM, so it was not sent by IM.`;
+  const sent = await deps.sendChat(jid, `Direct message from ${user.nickname}: ${text}`, 'dm');
+  if (!sent)
+    return `Direct message to ${recipient.nickname} saved, but not sent by IM: you have sent them enough messages this minute.`;
   return `Direct message to ${recipient.nickname} sent.`;
 }
 

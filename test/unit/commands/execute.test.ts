@@ -173,10 +173,19 @@ describe('d', () => {
     const world = await commandWorld();
     await world.store.follow('local', '4', '1');
     expect(await run(world, 'alice', { name: 'd', nickname: 'dave', text: 'hi' })).toBe(
-      'Direct message to dave sent.',
+      'Direct message to dave saved; they do not get IM, so it was not sent by IM.',
     );
     expect(await world.store.listDirectMessages('local', '4')).toHaveLength(1);
     expect(world.chats).toEqual([]);
+  });
+
+  it('says so when the limit per sender and recipient held the IM copy back', async () => {
+    const world = await commandWorld();
+    await world.store.follow('local', '2', '1');
+    const limited = { ...world.deps(), sendChat: async () => false };
+    expect(await executeCommand(world.alice, { name: 'd', nickname: 'bob', text: 'hi' }, limited)).toBe(
+      'Direct message to bob saved, but not sent by IM: you have sent them enough messages this minute.',
+    );
   });
 
   it('refuses a recipient who does not follow you, yourself, unknown users and long text', async () => {
@@ -314,7 +323,7 @@ describe('nudge', () => {
     expect(world.chats).toEqual([]);
     const limited = { ...world.deps(), sendChat: async () => false };
     expect(await executeCommand(world.alice, { name: 'nudge', nickname: 'carol' }, limited)).toMatch(
-      /enough messages from me this minute/,
+      /You have nudged carol enough this minute/,
     );
   });
 });
