@@ -10,10 +10,12 @@ export interface Jid {
 }
 
 const LOCALPART_FORBIDDEN = /["&'/:<>@\s]/; // RFC 7622 §3.3.1 (plus whitespace)
+// PRECIS (RFC 8264 §9.12) disallows control characters in every part of a JID.
+const CONTROL = /\p{Cc}/u;
 
 /** Parses a JID, returning undefined when it is malformed. */
 export function parseJid(input: string): Jid | undefined {
-  if (!input || input.length > 3071) return undefined;
+  if (!input || input.length > 3071 || CONTROL.test(input)) return undefined;
   const slash = input.indexOf('/');
   const bare = slash === -1 ? input : input.slice(0, slash);
   const resource = slash === -1 ? undefined : input.slice(slash + 1);

@@ -16,7 +16,7 @@ export const SiteSettingsSchema = z.object({
   botJid: z.string().optional(),
   /**
    * Longest notice text, in characters as the web counts them: Unicode code points of the
-   * trimmed text (functions/im-inbound/posting.ts `textLength`).
+   * trimmed text (shared/notice-text.ts `textLength`).
    */
   textLimit: z.number().int().min(1).max(100_000).default(1000),
 });

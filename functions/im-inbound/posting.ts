@@ -11,14 +11,7 @@ export const DUPLICATE_SECONDS = 60;
 export const THROTTLE_COUNT = 20;
 export const THROTTLE_WINDOW_SECONDS = 600;
 
-/**
- * Length as the web counts it: Unicode code points of the trimmed text, like PHP's
- * `mb_strlen` on StatusNet's server and a JavaScript counter that spreads the string. An
- * emoji is one character; a flag or an accented letter typed as two code points is two.
- */
-export function textLength(text: string): number {
-  return [...text.trim()].length;
-}
+import { textLength } from '../../shared/notice-text.js';
 
 /** The reply to text longer than the site's limit, or undefined. */
 export function lengthRefusal(text: string, deps: Pick<CommandDeps, 'settings'>): string | undefined {

@@ -11,6 +11,7 @@ import {
 import { RefusedError } from '../../shared/confirmation/errors.js';
 import { describeError } from '../../shared/errors.js';
 import { makeFrame, Nickname } from '../../shared/frames.js';
+import { hasVisibleText, textLength } from '../../shared/notice-text.js';
 import { StoreConflictError } from '../../shared/store/dynamo-store.js';
 import type { Store, User } from '../../shared/store/types.js';
 import { type ApiRequest, type ApiResponse, errorResponse, parseBody } from './http.js';
@@ -44,7 +45,9 @@ const Id = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - (1 to 128 characters)');
 const CreateBody = z.strictObject({ nickname: Nickname, id: Id.optional() });
-const NoticeBody = z.strictObject({ text: z.string().trim().min(1, 'must not be empty') });
+const NoticeBody = z.strictObject({
+  text: z.string().trim().min(1, 'must not be empty').refine(hasVisibleText, 'must contain visible text'),
+});
 const ImBody = z.strictObject({ jid: z.string().min(1, 'must not be empty').max(3071) });
 const PreferencesBody = z
   .strictObject({
@@ -90,17 +93,18 @@ export async function handleApiRequest(deps: SiteApiDeps, request: ApiRequest): 
   const path = request.path.split('?')[0] ?? '';
   const matches = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).filter((x) => x.m);
   const found = matches.find((x) => x.r.method === request.method.toUpperCase());
-  if (!found?.m) {
-    return matches.length > 0
-      ? errorResponse(405, `${request.method} is not allowed on ${path}`, 'method')
-      : errorResponse(404, `no route ${request.method} ${path}`);
-  }
-  if (!found.r.open && !deps.authorize(request.headers))
+  // Credentials first: without them, nothing about the routes is told (only the link is open).
+  if (!found?.r.open && !deps.authorize(request.headers))
     return errorResponse(
       401,
       'missing or wrong credentials (Authorization: Bearer <token>)',
       'authorization',
     );
+  if (!found?.m) {
+    return matches.length > 0
+      ? errorResponse(405, `${request.method} is not allowed on ${path}`, 'method')
+      : errorResponse(404, `no route ${request.method} ${path}`);
+  }
   try {
     return await found.r.handle(deps, request, found.m.slice(1).map(decodeSegment));
   } catch (error) {
@@ -169,7 +173,7 @@ async function postNotice(
   const { text } = parseBody(request, NoticeBody);
   const author = await userNamed(deps, nickname, 'nickname');
   const { textLimit } = await deps.settings.get(deps.site);
-  const length = graphemes(text);
+  const length = textLength(text);
   if (length > textLimit)
     throw new RefusedError(400, `text is ${length} characters; the limit is ${textLimit}`, 'text');
   const id = await deps.store.nextNoticeId(deps.site);
@@ -246,12 +250,4 @@ async function userNamed(deps: SiteApiDeps, nickname = '', field: string): Promi
 async function userView(deps: SiteApiDeps, user: User) {
   const { id, nickname, notify, replies, echo } = user;
   return { id, nickname, notify, replies, echo, im: await imState(deps, user) };
-}
-
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-/** Length as the web counts it: grapheme clusters, so an emoji with modifiers is one. */
-function graphemes(text: string): number {
-  let count = 0;
-  for (const _ of segmenter.segment(text)) count++;
-  return count;
 }

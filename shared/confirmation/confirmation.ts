@@ -22,7 +22,8 @@ import { RefusedError } from './errors.js';
  * let the code through.
  */
 export interface ConfirmationDeps {
-  readonly store: Pick<Store, 'getUser' | 'putUser' | 'findUserByJid'> & ConfirmationStore;
+  readonly store: Pick<Store, 'getUser' | 'putUser' | 'findUserByJid' | 'incrementCounter'> &
+    ConfirmationStore;
   readonly sender: FrameSender;
   readonly settings: { get(site: string): Promise<SiteSettings> };
   readonly now?: () => Date;
@@ -63,11 +64,15 @@ export async function setImAddress(
 ): Promise<ImState> {
   const jid = bareJid(address);
   if (!jid) throw new RefusedError(400, `"${address}" is not an IM address (user@domain)`, 'jid');
+  const settings = await deps.settings.get(site);
+  if (settings.botJid && jid === bareJid(settings.botJid))
+    throw new RefusedError(400, `${jid} is this site's own IM address`, 'jid');
   const user = await requireUser(deps, site, userId);
   if (user.im?.confirmed && user.im.jid === jid) return imState(deps, user);
   // Saving the waiting address again must not void the code already on its way.
   if (user.im?.jid === jid) return resendConfirmation(deps, site, userId);
   await refuseIfTakenByOther(deps, site, userId, jid);
+  await claimCodeMessage(deps, site, userId, jid);
 
   const previous = user.im?.jid !== jid ? user.im?.jid : undefined;
   const updated: User = { ...user, im: { jid, confirmed: false } };
@@ -96,6 +101,7 @@ export async function resendConfirmation(
   const user = await requireUser(deps, site, userId);
   if (!user.im || user.im.confirmed)
     throw new RefusedError(409, `user ${user.nickname} has no IM address waiting for confirmation`);
+  await claimCodeMessage(deps, site, userId, user.im.jid);
   const now = clock(deps);
   let confirmation = await livePending(deps, site, userId);
   if (!confirmation || confirmation.jid !== user.im.jid) {
@@ -213,6 +219,22 @@ async function sendCode(
     subscribeRequest(confirmation.jid, business('subscribe')),
     chatMessage(confirmation.jid, business('confirm'), body),
   ]);
+}
+
+/**
+ * At most one code message per user and address per minute, however often a site's "resend"
+ * is pressed: the code goes to an address nobody has proved yet, so it must not become a way to
+ * flood someone else's chat.
+ */
+async function claimCodeMessage(
+  deps: ConfirmationDeps,
+  site: string,
+  userId: string,
+  jid: string,
+): Promise<void> {
+  const minute = Math.floor(clock(deps).getTime() / 60_000);
+  if ((await deps.store.incrementCounter(site, `confirm-to:${userId}:${jid}:${minute}`, 60)) > 1)
+    throw new RefusedError(429, `a code was sent to ${jid} less than a minute ago; try again later`, 'jid');
 }
 
 /** Unsubscribes both ways, then removes the roster item (RFC 6121 §3.2, §3.3, §2.5). */

@@ -6,7 +6,7 @@ import { PermanentError } from '../errors.js';
  */
 export class RefusedError extends PermanentError {
   constructor(
-    readonly status: 400 | 404 | 409,
+    readonly status: 400 | 404 | 409 | 429,
     message: string,
     readonly field?: string,
   ) {

@@ -14,7 +14,11 @@ import { SiteSettingsSchema } from '../../shared/site-settings.js';
 import { MemoryStore, RecordingSender, user } from '../helpers/fakes.js';
 
 const SITE = 'local';
-const settings = SiteSettingsSchema.parse({ name: 'Demo', baseUrl: 'https://demo.example/' });
+const settings = SiteSettingsSchema.parse({
+  name: 'Demo',
+  baseUrl: 'https://demo.example/',
+  botJid: 'bot@example.org',
+});
 let store: MemoryStore;
 let sender: RecordingSender;
 let now: Date;
@@ -100,11 +104,31 @@ describe('setImAddress', () => {
   it('keeps the code when the waiting address is saved again, and sends it again', async () => {
     await setImAddress(deps, SITE, '4', 'dave@example.org');
     const code = sentCode();
-    now = new Date(now.getTime() + 1000);
+    now = new Date(now.getTime() + 60_000);
     const state = await setImAddress(deps, SITE, '4', 'DAVE@example.org');
     expect(state).toMatchObject({ state: 'waiting', since: '2026-01-01T00:00:00.000Z' });
     expect(sender.sent).toHaveLength(2);
     expect(sentCode()).toBe(code);
+  });
+
+  it('sends at most one code a minute to an address, however often it is asked to', async () => {
+    await setImAddress(deps, SITE, '4', 'dave@example.org');
+    for (let i = 0; i < 3; i++) {
+      const error = await resendConfirmation(deps, SITE, '4').catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 429, field: 'jid' });
+    }
+    expect(sender.sent).toHaveLength(1);
+    now = new Date(now.getTime() + 60_000);
+    await resendConfirmation(deps, SITE, '4');
+    expect(sender.sent).toHaveLength(2);
+  });
+
+  it("refuses the site's own address and addresses with control characters", async () => {
+    for (const address of ['bot@example.org', 'BOT@example.org/x', 'dave\u0001@example.org']) {
+      const error = await setImAddress(deps, SITE, '4', address).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 400, field: 'jid' });
+    }
+    expect(sender.sent).toEqual([]);
   });
 
   it('never puts the code in stanza or frame ids (they are logged)', async () => {

@@ -15,6 +15,9 @@ describe('JIDs', () => {
       'bob@',
       'bob@example.org/',
       'a@b@c',
+      'dave\u0001@example.org',
+      'dave@exa\u007fmple.org',
+      'dave@example.org/res\u0000',
     ]) {
       expect(bareJid(bad), bad).toBeUndefined();
     }

@@ -14,12 +14,15 @@ let store: MemoryStore;
 let sender: RecordingSender;
 let deps: SiteApiDeps;
 let ids: number;
+let now: Date;
 
 beforeEach(async () => {
   store = new MemoryStore();
   sender = new RecordingSender();
   ids = 100;
+  now = new Date();
   deps = {
+    now: () => now,
     site: 'local',
     store,
     sender,
@@ -131,7 +134,9 @@ describe('site API routes', () => {
   });
 
   it('POST notices refuses a text over the site limit, counted in characters, naming the field', async () => {
-    expect((await call('POST', '/users/alice/notices', { text: '👍🏽'.repeat(10) })).status).toBe(202);
+    expect((await call('POST', '/users/alice/notices', { text: '🎉'.repeat(10) })).status).toBe(202);
+    // Code points, as chat posting counts: a thumb with a skin tone is two.
+    expect((await call('POST', '/users/alice/notices', { text: '👍🏽'.repeat(6) })).status).toBe(400);
     expect(await call('POST', '/users/alice/notices', { text: 'x'.repeat(11) })).toEqual({
       status: 400,
       body: { error: 'text is 11 characters; the limit is 10', field: 'text' },
@@ -146,6 +151,11 @@ describe('site API routes', () => {
     const read = await call('GET', '/users/dave');
     expect(read.body).toMatchObject({ im: { state: 'waiting', since: expect.any(String) } });
     const code = sentCode();
+    expect(await call('POST', '/users/dave/im/resend')).toMatchObject({
+      status: 429,
+      body: { field: 'jid' },
+    });
+    now = new Date(now.getTime() + 60_000);
     expect((await call('POST', '/users/dave/im/resend')).status).toBe(202);
     expect(sender.to('xmpp-out-priority')).toHaveLength(2);
     expect(sentCode()).toBe(code);
@@ -241,6 +251,15 @@ describe('site API refusals', () => {
     expect(response.body).toMatchObject({ error: expect.any(String) });
     expect(response.body).toMatchObject({ field });
     expect(sender.sent).toHaveLength(0);
+  });
+
+  it('refuses text that is only characters XML cannot carry, and tells nothing of routes without credentials', async () => {
+    expect(await call('POST', '/users/alice/notices', { text: '\u0001\u0002 ' })).toMatchObject({
+      status: 400,
+      body: { field: 'text' },
+    });
+    expect((await call('GET', '/nowhere', undefined, {})).status).toBe(401);
+    expect((await call('DELETE', '/users/alice', undefined, {})).status).toBe(401);
   });
 
   it('answers 404 for an unknown route and 405 for a wrong method', async () => {
