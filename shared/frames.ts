@@ -90,12 +90,21 @@ export const StanzaBatchSchema = z
     message: 'carries exactly one of stanzas or broadcast',
   });
 
+/** Most characters (UTF-16 code units) of a chat body a frame carries; a longer one is cut. */
+export const MAX_INBOUND_BODY = 100_000;
+
 export const InboundChatSchema = z.object({
   from: z.string().min(3).max(3071).describe('Full JID of the sender, as the server stamped it'),
   to: z.string().max(3071),
   type: z.enum(['chat', 'normal', 'groupchat', 'headline', 'error']),
   stanzaId: z.string().max(256).optional(),
-  body: z.string().max(100_000),
+  body: z.string().max(MAX_INBOUND_BODY),
+  bodyLength: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('Set when the body was cut to fit: the length of the whole body, in code points'),
   receivedAt: Timestamp,
 });
 export type InboundChat = z.infer<typeof InboundChatSchema>;

@@ -6,9 +6,11 @@ import {
   type InboundChatFrame,
   type InboundPresence,
   type InboundPresenceFrame,
+  MAX_INBOUND_BODY,
   makeFrame,
 } from '../shared/frames.js';
 import { bareJid } from '../shared/jid.js';
+import { textLength } from '../shared/notice-text.js';
 import type { FrameSender } from '../shared/queue.js';
 import type { Logger } from './log.js';
 import { withTimeout } from './timing.js';
@@ -30,8 +32,11 @@ export function chatFrameFor(
 ): InboundChatFrame | undefined {
   const type = message.attrs.type ?? 'normal';
   if (!CAPTURED_TYPES.has(type)) return undefined;
-  const body = message.getChildText('body');
-  if (!body?.trim()) return undefined;
+  const whole = message.getChildText('body');
+  if (!whole?.trim()) return undefined;
+  // A body too long for a frame is cut, not dropped: im-inbound still owes the sender a
+  // "too long" reply, and bodyLength tells it by how much.
+  const body = cutToFit(whole, MAX_INBOUND_BODY);
   const from = message.attrs.from ?? '';
   const stanzaId = message.attrs.id || undefined;
   const payload: InboundChat = {
@@ -40,9 +45,17 @@ export function chatFrameFor(
     type: type as InboundChat['type'],
     ...(stanzaId ? { stanzaId } : {}),
     body,
+    ...(body === whole ? {} : { bodyLength: textLength(whole) }),
     receivedAt: now.toISOString(),
   };
   return makeFrame('chat-in', site, inboundFrameId(from, stanzaId), payload, now);
+}
+
+/** The first `max` UTF-16 code units of `text`, never ending in half a surrogate pair. */
+function cutToFit(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const last = text.charCodeAt(max - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
 /**

@@ -11,7 +11,7 @@ import type { CommandDeps } from './commands/deps.js';
 import { executeCommand } from './commands/execute.js';
 import { isAutoReply, isOtr } from './filters.js';
 import { sendLimitedChat, sendSiteChat } from './outbound.js';
-import { INBOUND_DEDUP_SECONDS, postingRefusal, publishNotice } from './posting.js';
+import { INBOUND_DEDUP_SECONDS, postingRefusal, publishNotice, tooLongReply } from './posting.js';
 import { replyToUnknownSender } from './unknown-sender.js';
 
 export interface ImInboundDeps {
@@ -140,6 +140,11 @@ async function respond(
     await sendChat(jid, first, 'reply');
     return first;
   };
+
+  // A body the relay had to cut is too long for any command or notice.
+  const { bodyLength } = frame.payload;
+  if (bodyLength !== undefined)
+    return { action: 'refused', reply: await reply(tooLongReply(settings.textLimit, bodyLength)) };
 
   const interpretation = parseCommand(text);
   if (interpretation.kind === 'usage') {

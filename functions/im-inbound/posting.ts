@@ -15,11 +15,12 @@ import { textLength } from '../../shared/notice-text.js';
 
 /** The reply to text longer than the site's limit, or undefined. */
 export function lengthRefusal(text: string, deps: Pick<CommandDeps, 'settings'>): string | undefined {
-  const limit = deps.settings.textLimit;
   const length = textLength(text);
-  return length > limit
-    ? `Message too long: the maximum is ${limit} characters, you sent ${length}.`
-    : undefined;
+  return length > deps.settings.textLimit ? tooLongReply(deps.settings.textLimit, length) : undefined;
+}
+
+export function tooLongReply(limit: number, length: number): string {
+  return `Message too long: the maximum is ${limit} characters, you sent ${length}.`;
 }
 
 /**

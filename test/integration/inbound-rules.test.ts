@@ -42,6 +42,19 @@ describe('inbound rules on the local stack', () => {
     );
   });
 
+  it('answers a body too long for a frame with its whole length, and posts nothing', {
+    timeout: 60_000,
+  }, async () => {
+    const before = await local.store.getUserActivity('local', '1');
+    // Just over what a frame holds: Prosody reads a client at 10 KiB/s, so this takes ~11 s.
+    await user('alice').say(local.stack.info.bot.jid, 'y'.repeat(110_000));
+    await user('alice').waitForBody(
+      (text) => text === `${PREFIX}Message too long: the maximum is 1000 characters, you sent 110000.`,
+      40_000,
+    );
+    expect(await local.store.getUserActivity('local', '1')).toEqual(before);
+  });
+
   it('refuses the same text twice within a minute, and posts it once', async () => {
     const before = await local.store.getUserActivity('local', '2');
     await user('bob').say(local.stack.info.bot.jid, 'only once please');
@@ -91,5 +104,17 @@ describe('inbound rules on the local stack', () => {
     );
     await drained('xmpp-out-priority');
     expect(replies('carol')).toHaveLength(REPLIES_PER_MINUTE);
+  });
+
+  it("lets nobody use up someone else's replies: a nudge flood leaves alice's own replies alone", async () => {
+    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
+      await user('bob').say(local.stack.info.bot.jid, 'nudge alice');
+    await drained('xmpp-in');
+    await user('alice').say(local.stack.info.bot.jid, 'whois alice');
+    await user('alice').waitForBody((text) => text === `${PREFIX}alice (http://localhost:8080/alice)`);
+    await drained('xmpp-out-priority');
+    const nudges = user('alice').received.filter((m) => m.body.includes('is wondering what you are up to'));
+    expect(nudges.length).toBeGreaterThan(0);
+    expect(nudges.length).toBeLessThanOrEqual(REPLIES_PER_MINUTE);
   });
 });

@@ -63,6 +63,22 @@ describe('im-inbound: posting', () => {
     expect(notices(sender)).toHaveLength(1);
   });
 
+  it('refuses a body the relay had to cut, with the whole length, even when it reads as a command', async () => {
+    const { sender, deps } = await setup(1000);
+    const outcome = await handleInboundChat(
+      chat({ body: `d alice ${'x'.repeat(50)}`, bodyLength: 200_000 }),
+      deps,
+    );
+    expect(outcome).toMatchObject({ action: 'refused' });
+    expect(priorityChats(sender)).toEqual([
+      {
+        to: 'bob@example.org',
+        body: '[Demo] Message too long: the maximum is 1000 characters, you sent 200000.',
+      },
+    ]);
+    expect(notices(sender)).toHaveLength(0);
+  });
+
   it('refuses the same text within a minute, with the reason', async () => {
     const { sender, deps } = await setup();
     await handleInboundChat(chat({ body: 'same' }), deps);

@@ -36,6 +36,16 @@ describe('chatFrameFor', () => {
     });
   });
 
+  it('cuts a body too long for a frame, never inside a surrogate pair, and says how long it was', () => {
+    const long = `${'a'.repeat(99_999)}🙂${'b'.repeat(100)}`;
+    const frame = chatFrameFor('local', message({ from: 'a@localhost/r', type: 'chat' }, long), now);
+    expect(InboundChatFrameSchema.parse(frame)).toEqual(frame);
+    expect(frame?.payload.body).toBe('a'.repeat(99_999));
+    expect(frame?.payload.bodyLength).toBe(100_100);
+    const short = chatFrameFor('local', message({ from: 'a@localhost/r', type: 'chat' }, 'hi'), now);
+    expect(short?.payload).not.toHaveProperty('bodyLength');
+  });
+
   it('treats a message without a type as normal', () => {
     expect(chatFrameFor('local', message({ from: 'a@localhost/r' }, 'hi'), now)?.payload.type).toBe('normal');
   });
