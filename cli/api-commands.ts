@@ -21,7 +21,7 @@ export const API_USAGE = `  user add <nickname> [--id <id>]      create a user (
   im set <nickname> <jid>              set the IM address; sends the confirmation code to it
   im remove <nickname>                 remove the IM address
   im resend <nickname>                 send the confirmation code again
-  confirm <code>                       confirm an address, as its link does
+  confirm <code>                       confirm an address, as its link's button does
   prefs <nickname> <name>=on|off...    set notify, replies, echo`;
 
 const segment = encodeURIComponent;
@@ -88,7 +88,7 @@ export function parseApiCommand(args: readonly string[]): Parsed | undefined {
       );
     case 'confirm':
       return exactly(1, 'confirm <code>', ([code = '']) => ({
-        method: 'GET',
+        method: 'POST',
         path: `/confirm/${segment(code.trim())}`,
       }));
     case 'prefs':

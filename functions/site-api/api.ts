@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   type ConfirmationDeps,
   confirmByCode,
+  describeCode,
   imState,
   removeImAddress,
   resendConfirmation,
@@ -14,6 +15,7 @@ import { makeFrame, Nickname } from '../../shared/frames.js';
 import { hasVisibleText, textLength } from '../../shared/notice-text.js';
 import { StoreConflictError } from '../../shared/store/dynamo-store.js';
 import type { Store, User } from '../../shared/store/types.js';
+import { escapeXml } from '../../shared/xml.js';
 import { type ApiRequest, type ApiResponse, errorResponse, parseBody } from './http.js';
 
 /**
@@ -74,7 +76,9 @@ const route = (method: string, path: string, handle: Handler, open = false): Rou
 });
 
 const ROUTES: readonly Route[] = [
-  route('GET', '/confirm/:code', confirmLink, true),
+  // The link opens a page (GET, no change); its button confirms (POST). Link previews only GET.
+  route('GET', '/confirm/:code', confirmPage, true),
+  route('POST', '/confirm/:code', confirmLink, true),
   route('POST', '/users', createUser),
   route('GET', '/users/:nickname', readUser),
   route('PUT', '/users/:nickname/following/:target', (d, _r, [n, t]) => setFollowing(d, n, t, true)),
@@ -123,6 +127,21 @@ function decodeSegment(segment: string): string {
   }
 }
 
+async function confirmPage(deps: SiteApiDeps, _request: ApiRequest, [code]: string[]): Promise<ApiResponse> {
+  const { nickname, jid } = await describeCode(deps, deps.site, code ?? '');
+  const { name } = await deps.settings.get(deps.site);
+  const question = `Confirm ${jid} as the IM address of ${nickname} on ${name}?`;
+  return {
+    status: 200,
+    body: { confirmed: false, nickname, jid, message: `${question} POST to this URL to confirm.` },
+    html: page(
+      `Confirm ${jid}`,
+      `<p>${escapeXml(question)}</p><form method="post"><button type="submit">Confirm</button></form>` +
+        '<p>If you did not ask for this, close this page.</p>',
+    ),
+  };
+}
+
 async function confirmLink(deps: SiteApiDeps, _request: ApiRequest, [code]: string[]): Promise<ApiResponse> {
   const user = await confirmByCode(deps, deps.site, code ?? '');
   return {
@@ -133,7 +152,16 @@ async function confirmLink(deps: SiteApiDeps, _request: ApiRequest, [code]: stri
       jid: user.im?.jid,
       message: `${user.im?.jid} is now the IM address of ${user.nickname}.`,
     },
+    html: page(
+      'Confirmed',
+      `<p>${escapeXml(`${user.im?.jid} is now the IM address of ${user.nickname}.`)}</p>`,
+    ),
   };
+}
+
+/** A minimal page for a person's browser; every text in it is escaped by the caller. */
+function page(title: string, content: string): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeXml(title)}</title></head><body>${content}</body></html>\n`;
 }
 
 async function createUser(deps: SiteApiDeps, request: ApiRequest): Promise<ApiResponse> {

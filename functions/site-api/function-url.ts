@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { ApiRequest, ApiResponse } from './http.js';
+import { type ApiRequest, type ApiResponse, renderResponse } from './http.js';
 
 /** A Lambda function URL event (payload format 2.0) as the router's request. */
 export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
@@ -12,10 +12,10 @@ export function toApiRequest(event: APIGatewayProxyEventV2): ApiRequest {
   return { method: event.requestContext.http.method, path: event.rawPath, headers, body };
 }
 
-export function toFunctionUrlResult(response: ApiResponse): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode: response.status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify(response.body),
-  };
+export function toFunctionUrlResult(
+  response: ApiResponse,
+  accept?: string,
+): APIGatewayProxyStructuredResultV2 {
+  const { contentType, body } = renderResponse(response, accept);
+  return { statusCode: response.status, headers: { 'content-type': contentType }, body };
 }

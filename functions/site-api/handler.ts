@@ -18,6 +18,7 @@ const site = readString(process.env, 'SITE');
 const settings = new SiteSettingsCache(runtime.store);
 
 export async function handler(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const request = toApiRequest(event);
   const response = await handleApiRequest(
     {
       site,
@@ -27,7 +28,7 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
       authorize: () => true,
       log: (message) => runtime.logger.error(message),
     },
-    toApiRequest(event),
+    request,
   );
-  return toFunctionUrlResult(response);
+  return toFunctionUrlResult(response, request.headers.accept);
 }

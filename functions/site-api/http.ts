@@ -15,6 +15,21 @@ export interface ApiRequest {
 export interface ApiResponse {
   readonly status: number;
   readonly body: unknown;
+  /** A page for a person's browser (the confirmation link); served instead of the JSON body. */
+  readonly html?: string;
+}
+
+/**
+ * The bytes to send: the page when there is one and the client is a browser (it accepts
+ * text/html), the JSON body otherwise, so API clients always get JSON.
+ */
+export function renderResponse(
+  response: ApiResponse,
+  accept: string | undefined,
+): { readonly contentType: string; readonly body: string } {
+  if (response.html !== undefined && accept?.includes('text/html'))
+    return { contentType: 'text/html; charset=utf-8', body: response.html };
+  return { contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(response.body)}\n` };
 }
 
 /** The JSON body of every 4xx answer: what is wrong, and which input, when one is at fault. */

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiRequest, ApiResponse } from '../../functions/site-api/http.js';
+import { type ApiRequest, type ApiResponse, renderResponse } from '../../functions/site-api/http.js';
 
 /**
  * The site API on the local stack: node:http on loopback in front of the router, as the
@@ -74,13 +74,14 @@ async function serve(
       headers,
       body: Buffer.concat(chunks).toString('utf8'),
     }),
+    headers.accept,
   );
 }
 
-function reply(res: ServerResponse, response: ApiResponse): void {
-  const body = `${JSON.stringify(response.body)}\n`;
+function reply(res: ServerResponse, response: ApiResponse, accept?: string): void {
+  const { contentType, body } = renderResponse(response, accept);
   res.writeHead(response.status, {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': contentType,
     'content-length': Buffer.byteLength(body),
   });
   res.end(body);

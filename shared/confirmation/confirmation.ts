@@ -150,6 +150,27 @@ export async function confirmByCode(deps: ConfirmationDeps, site: string, text: 
   return confirmed;
 }
 
+/**
+ * What a confirmation code is for, without using it: the link's page shows this and asks
+ * for a click, so a chat client that fetches the link for a preview confirms nothing.
+ */
+export async function describeCode(
+  deps: ConfirmationDeps,
+  site: string,
+  text: string,
+): Promise<{ readonly nickname: string; readonly jid: string }> {
+  const code = normalizeConfirmationCode(text);
+  const confirmation = code ? await deps.store.getConfirmationByCode(site, code) : undefined;
+  const user = confirmation && (await deps.store.getUser(site, confirmation.userId));
+  if (!confirmation || !isLive(confirmation, clock(deps)) || user?.im?.jid !== confirmation.jid)
+    throw new RefusedError(
+      404,
+      'this confirmation code is unknown or has expired; ask for a new one',
+      'code',
+    );
+  return { nickname: user.nickname, jid: confirmation.jid };
+}
+
 export type ChatConfirmation =
   | { readonly handled: false }
   | { readonly handled: true; readonly confirmed: boolean; readonly reply: string };

@@ -101,7 +101,7 @@ describe('address confirmation on the local stack', () => {
     const erinCode = codeIn(dave.received[erinMessage]?.body ?? null);
 
     // The link confirms (no token needed), over HTTP.
-    expect(await api('GET', `/confirm/${code}`, undefined, null)).toMatchObject({
+    expect(await api('POST', `/confirm/${code}`, undefined, null)).toMatchObject({
       status: 200,
       body: { confirmed: true, nickname: 'dave', jid: daveJid },
     });
@@ -109,12 +109,12 @@ describe('address confirmation on the local stack', () => {
       im: { state: 'confirmed', jid: daveJid },
     });
     // erin's code now points at an address dave confirmed: refused.
-    expect(await api('GET', `/confirm/${erinCode}`, undefined, null)).toEqual({
+    expect(await api('POST', `/confirm/${erinCode}`, undefined, null)).toEqual({
       status: 409,
       body: { error: `${daveJid} is already confirmed by another user`, field: 'jid' },
     });
     expect((await api('GET', '/users/erin')).body).toMatchObject({ im: { state: 'waiting' } });
-    expect(await api('GET', '/confirm/ABCDEFGHJKMN2', undefined, null)).toMatchObject({
+    expect(await api('POST', '/confirm/ABCDEFGHJKMN2', undefined, null)).toMatchObject({
       status: 404,
       body: { field: 'code' },
     });

@@ -37,6 +37,22 @@ describe('local site API server', () => {
     await expect(fetch(`${server.url}/users`)).rejects.toThrow();
   });
 
+  it('serves a page to a browser and JSON to everyone else', async () => {
+    const server = await startApiServer({
+      port: 0,
+      handle: async () => ({ status: 200, body: { ok: true }, html: '<p>hello</p>' }),
+    });
+    try {
+      const browser = await fetch(`${server.url}/confirm/X`, { headers: { Accept: 'text/html,*/*' } });
+      expect(browser.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await browser.text()).toBe('<p>hello</p>');
+      const client = await fetch(`${server.url}/confirm/X`, { headers: { Accept: 'application/json' } });
+      expect(await client.json()).toEqual({ ok: true });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses a body over 64 KiB with 413 naming the body, without calling the router', async () => {
     let calls = 0;
     const server = await startApiServer({

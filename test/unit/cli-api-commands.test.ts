@@ -15,7 +15,7 @@ describe('CLI site API commands', () => {
     [['im', 'set', 'dave', 'dave@example.org'], 'PUT', '/users/dave/im', { jid: 'dave@example.org' }],
     [['im', 'remove', 'dave'], 'DELETE', '/users/dave/im', undefined],
     [['im', 'resend', 'dave'], 'POST', '/users/dave/im/resend', undefined],
-    [['confirm', 'abcdefghjkmn2'], 'GET', '/confirm/abcdefghjkmn2', undefined],
+    [['confirm', 'abcdefghjkmn2'], 'POST', '/confirm/abcdefghjkmn2', undefined],
     [
       ['prefs', 'dave', 'notify=off', 'echo=on'],
       'PATCH',
@@ -54,7 +54,7 @@ describe('CLI site API commands', () => {
 
   it('escapes path segments', () => {
     expect(parseApiCommand(['confirm', 'a/b?c'])).toEqual({
-      call: { method: 'GET', path: '/confirm/a%2Fb%3Fc' },
+      call: { method: 'POST', path: '/confirm/a%2Fb%3Fc' },
     });
   });
 });

@@ -162,14 +162,24 @@ describe('site API routes', () => {
     expect(await call('POST', '/users/alice/im/resend')).toMatchObject({ status: 409 });
   });
 
-  it('GET /confirm/<code> confirms without credentials; a bad code is refused', async () => {
+  it('GET /confirm/<code> shows a page that confirms nothing; POST confirms, without credentials', async () => {
     await call('POST', '/users', { nickname: 'dave' });
     await call('PUT', '/users/dave/im', { jid: 'dave@example.org' });
-    expect(await call('GET', '/confirm/ABCDEFGHJKMN2', undefined, {})).toMatchObject({
-      status: 404,
-      body: { field: 'code' },
+    for (const method of ['GET', 'POST'])
+      expect(await call(method, '/confirm/ABCDEFGHJKMN2', undefined, {})).toMatchObject({
+        status: 404,
+        body: { field: 'code' },
+      });
+    const code = sentCode();
+    // What a link preview fetches: a question and a button, and the address still waits.
+    const shown = await call('GET', `/confirm/${code}`, undefined, {});
+    expect(shown).toMatchObject({
+      status: 200,
+      body: { confirmed: false, nickname: 'dave', jid: 'dave@example.org' },
     });
-    expect(await call('GET', `/confirm/${sentCode()}`, undefined, {})).toEqual({
+    expect(shown.html).toContain('<form method="post">');
+    expect((await call('GET', '/users/dave')).body).toMatchObject({ im: { state: 'waiting' } });
+    expect(await call('POST', `/confirm/${code}`, undefined, {})).toMatchObject({
       status: 200,
       body: {
         confirmed: true,
@@ -298,7 +308,7 @@ describe('function URL adapter', () => {
     expect(toFunctionUrlResult({ status: 202, body: { id: '1' } })).toEqual({
       statusCode: 202,
       headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: '{"id":"1"}',
+      body: '{"id":"1"}\n',
     });
   });
 });
