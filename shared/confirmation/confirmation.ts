@@ -178,7 +178,8 @@ export type ChatConfirmation =
 /**
  * Confirmation by chat, for im-inbound to call before it answers an unknown sender: when
  * `text` is the pending code of `fromBareJid` (any case, spaces around it), the address is
- * confirmed and `reply` says so (or why not). Any other text is not handled.
+ * confirmed and `reply` says so (or why not); a code that does not fit is answered too. Text
+ * that is not shaped like a code is not handled.
  */
 export async function confirmByChat(
   site: string,
@@ -189,8 +190,15 @@ export async function confirmByChat(
   const code = normalizeConfirmationCode(text);
   if (!code) return { handled: false };
   const pending = await deps.store.getConfirmationByCode(site, code);
-  if (!pending || pending.jid !== fromBareJid || !isLive(pending, clock(deps))) return { handled: false };
   const { name } = await deps.settings.get(site);
+  // Text shaped like a code is someone trying to confirm: say it did not work, rather than
+  // fall through to the once-an-hour "not linked" reply they may have had already.
+  if (!pending || pending.jid !== fromBareJid || !isLive(pending, clock(deps)))
+    return {
+      handled: true,
+      confirmed: false,
+      reply: `[${name}] Not confirmed: that code is unknown, has expired or is for another address; ask the site to send a new one.`,
+    };
   try {
     const user = await confirmByCode(deps, site, code);
     return {

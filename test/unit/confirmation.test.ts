@@ -256,19 +256,27 @@ describe('confirmByChat', () => {
     expect((await store.findUserByJid(SITE, 'dave@example.org'))?.id).toBe('4');
   });
 
-  it('does not handle other text, a wrong code, or the code from another address', async () => {
+  it('does not handle other text; answers a wrong code or the code from another address, confirming nothing', async () => {
     await setImAddress(deps, SITE, '4', 'dave@example.org');
     const code = sentCode();
     expect(await confirmByChat(SITE, 'dave@example.org', 'hello there', deps)).toEqual({ handled: false });
-    expect(await confirmByChat(SITE, 'dave@example.org', 'ABCDEFGHJKMN2', deps)).toEqual({ handled: false });
-    expect(await confirmByChat(SITE, 'mallory@example.org', code, deps)).toEqual({ handled: false });
+    const refused = {
+      handled: true,
+      confirmed: false,
+      reply: expect.stringMatching(/^\[Demo\] Not confirmed: /),
+    };
+    expect(await confirmByChat(SITE, 'dave@example.org', 'ABCDEFGHJKMN2', deps)).toEqual(refused);
+    expect(await confirmByChat(SITE, 'mallory@example.org', code, deps)).toEqual(refused);
     expect((await store.getUser(SITE, '4'))?.im?.confirmed).toBe(false);
   });
 
-  it('does not handle an expired code', async () => {
+  it('confirms nothing with an expired code, and says so', async () => {
     await setImAddress(deps, SITE, '4', 'dave@example.org');
     now = new Date(now.getTime() + days(7));
-    expect(await confirmByChat(SITE, 'dave@example.org', sentCode(), deps)).toEqual({ handled: false });
+    expect(await confirmByChat(SITE, 'dave@example.org', sentCode(), deps)).toMatchObject({
+      handled: true,
+      confirmed: false,
+    });
   });
 
   it('replies with the refusal when another user confirmed the address first', async () => {
