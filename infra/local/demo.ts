@@ -18,11 +18,14 @@ const FOLLOWS: readonly [subscriber: DemoNickname, author: DemoNickname][] = [
   ['alice', 'bob'],
 ];
 
+/** Where the demo site's links point unless the stack says where its site API listens. */
+export const DEMO_BASE_URL = 'http://localhost:8080';
+
 /** No firehose listeners: add a JID to `firehose` in the store to watch every public notice. */
-export function demoSiteSettings(domain: string, botUsername = 'bot'): SiteSettings {
+export function demoSiteSettings(domain: string, botUsername = 'bot', baseUrl = DEMO_BASE_URL): SiteSettings {
   return SiteSettingsSchema.parse({
     name: 'noticeflow demo',
-    baseUrl: 'http://localhost:8080',
+    baseUrl,
     firehose: [],
     botJid: `${botUsername}@${domain}`,
   });
@@ -41,9 +44,12 @@ export function demoUsers(site: string, domain: string): User[] {
 }
 
 /** Idempotent: the same settings, users and follows on every start. */
-export async function seedDemo(store: Store, options: { site?: string; domain: string }): Promise<User[]> {
+export async function seedDemo(
+  store: Store,
+  options: { site?: string; domain: string; baseUrl?: string },
+): Promise<User[]> {
   const site = options.site ?? DEMO_SITE;
-  await store.putSiteSettings(site, demoSiteSettings(options.domain));
+  await store.putSiteSettings(site, demoSiteSettings(options.domain, 'bot', options.baseUrl));
   const users = demoUsers(site, options.domain);
   for (const user of users) await store.putUser(user);
   for (const [subscriber, author] of FOLLOWS) await store.follow(site, IDS[subscriber], IDS[author]);

@@ -37,7 +37,7 @@ export interface StackPorts {
 
 /** For `npm start`. Prosody's own service (installed by apt) takes 5222/5347, so ours sits beside it. */
 export const DEFAULT_PORTS: StackPorts = { sqs: 9324, dynamo: 8000, c2s: 15222, component: 15347 };
-/** For `npm start`: the demo site's baseUrl is http://localhost:8080, so confirmation links reach the API. */
+/** For `npm start`; the demo site's base URL follows the API port, so confirmation links reach it. */
 export const DEFAULT_API_PORT = 8080;
 
 export interface LocalStackOptions {
@@ -140,7 +140,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
 
     const { queueUrls, dlqUrls } = await provision({ sqs, dynamo, tableName });
-    await seedDemo(new DynamoStore(dynamo, tableName), { site, domain });
+    // Confirmation links must reach the site API: with a port chosen (npm start), the site's
+    // base URL is that port; tests on a free port keep the demo's nominal one.
+    await seedDemo(new DynamoStore(dynamo, tableName), {
+      site,
+      domain,
+      ...(apiPort ? { baseUrl: `http://localhost:${apiPort}` } : {}),
+    });
 
     const c2sPort = wanted.c2s || (await freePort());
     const componentPort = wanted.component || (await freePort());

@@ -18,6 +18,8 @@ import { connectUser, type XmppUser } from './xmpp-user.js';
 export type StackOptions = Partial<Omit<LocalStackOptions, 'dataDir' | 'ports'>>;
 
 export type StackSessionOptions = StackOptions & {
+  /** A fixed site API port, as `npm start` has; every other port is a free one. */
+  apiPort?: number;
   /** Names the temp data folder: `noticeflow-<name>-XXXXXX`. */
   readonly name: string;
   /** Accounts to log in over XMPP, in order: demo nicknames or names in `extraXmppAccounts`. */
@@ -57,7 +59,7 @@ export interface StackSession {
  * file registers after this call run after the set-up and before the tear-down.
  */
 export function useLocalStack(options: StackSessionOptions): StackSession {
-  const { name, users: nicknames = [], newAccounts = [], env = {}, ...stackOptions } = options;
+  const { name, users: nicknames = [], newAccounts = [], env = {}, apiPort, ...stackOptions } = options;
   const savedEnv = Object.keys(env).map((key) => [key, process.env[key]] as const);
   let dataDir: string | undefined;
   let stack: LocalStack | undefined;
@@ -77,7 +79,13 @@ export function useLocalStack(options: StackSessionOptions): StackSession {
       ...stackOptions,
       ...extra,
       dataDir: ready(dataDir, 'dataDir'),
-      ports: { sqs: 0, dynamo: 0, c2s: 0, component: 0 },
+      ports: {
+        sqs: 0,
+        dynamo: 0,
+        c2s: 0,
+        component: 0,
+        ...(apiPort ? { api: apiPort } : {}),
+      },
     });
 
   beforeAll(async () => {

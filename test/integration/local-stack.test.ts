@@ -6,7 +6,7 @@ import { client } from '@xmpp/client';
 import { describe, expect, it } from 'vitest';
 import { postNotice } from '../../cli/post.js';
 import { isAlive } from '../../infra/local/child.js';
-import { isPortFree } from '../../infra/local/net.js';
+import { freePort, isPortFree } from '../../infra/local/net.js';
 import { SqsFrameSender } from '../../shared/queue.js';
 import { MAX_RECEIVE_COUNT, QUEUE_NAMES } from '../../shared/topology.js';
 import { eventually } from '../helpers/eventually.js';
@@ -14,7 +14,9 @@ import { useLocalStack } from '../helpers/stack-session.js';
 
 // The whole local stack on free ports in a temp folder, without the relay. Prosody must be
 // installed: startLocalStack throws when it is not, so these tests fail rather than skip.
-const local = useLocalStack({ name: 'stack', relay: 'none' });
+// A chosen API port, as `npm start` has: the demo site's links must point at it.
+const apiPort = await freePort();
+const local = useLocalStack({ name: 'stack', relay: 'none', apiPort });
 
 describe('local stack', () => {
   it('provisions every queue of the topology with its dead-letter queue', async () => {
@@ -31,6 +33,12 @@ describe('local stack', () => {
       });
       expect(Number(Attributes.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * 30);
     }
+  });
+
+  it('points the demo site at its site API, so confirmation links reach it', async () => {
+    const settings = await local.store.getSiteSettings('local');
+    expect(settings?.baseUrl).toBe(`http://localhost:${apiPort}`);
+    expect(local.stack.info.api.url).toBe(`http://127.0.0.1:${apiPort}`);
   });
 
   it('creates the table and seeds the demo users and follows', async () => {
