@@ -77,6 +77,11 @@ describe('the main job', () => {
     for (let id = 1; id <= Number(control); id++) {
       expect((await local.store.getNotice('local', String(id)))?.text).not.toBe('please post this');
     }
+    // The explanation goes out once an hour per address: a second message gets none.
+    await user('carol').say(local.stack.info.bot.jid, 'please post this too');
+    await local.drained('xmpp-in');
+    await local.drained('xmpp-out-priority');
+    expect(user('carol').received.filter((m) => m.body.includes('not linked'))).toHaveLength(1);
   });
 
   it('fails only a bad record on notices, and moves it to the dead-letter queue after 5 receives', async () => {
