@@ -31,14 +31,7 @@ export const ROSTER_NS = 'jabber:iq:roster';
 export function rosterRemovalStanzas(site: string, address: string, removalId: string): OutboundStanza[] {
   const jid = bareJid(address);
   if (!jid) throw new PermanentError(`"${address}" is not a JID; nothing to remove from the roster`);
-  const id = stanzaId(`${site}.roster-remove`, removalId, jid);
-  return [
-    {
-      id,
-      to: jid,
-      xml: `<iq type="set" id="${escapeXml(id)}"><query xmlns="${ROSTER_NS}"><item jid="${escapeXml(jid)}" subscription="remove"/></query></iq>`,
-    },
-  ];
+  return [rosterRemove(jid, stanzaId(`${site}.roster-remove`, removalId, jid))];
 }
 
 /*

@@ -120,3 +120,11 @@ export async function connectUser(options: {
     },
   };
 }
+
+/** The links of a message's XHTML-IM body (XEP-0071), as [href, text] pairs in order. */
+export function xhtmlLinks(stanza: Element): [string | undefined, string][] {
+  const xhtml = stanza.getChild('html', 'http://jabber.org/protocol/xhtml-im');
+  return (xhtml?.getChild('body')?.children ?? [])
+    .filter((child): child is Element => typeof child !== 'string' && child.name === 'a')
+    .map((a) => [a.attrs.href, a.getText()]);
+}

@@ -1,8 +1,7 @@
-import type { Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { Notice } from '../../shared/frames.js';
 import { useLocalStack } from '../helpers/stack-session.js';
-import type { ReceivedChat } from '../helpers/xmpp-user.js';
+import { type ReceivedChat, xhtmlLinks } from '../helpers/xmpp-user.js';
 
 // Who gets an IM copy, and what it looks like, on real parts: fauxqs, dynalite, Prosody, the
 // handlers in the local harness and the relay as its own process. The demo: bob and carol
@@ -45,18 +44,9 @@ describe('delivery', () => {
     expect(received.from).toBe(`${local.stack.info.bot.jid}/noticeflow`);
     expect(received.stanza.attrs.to).toBe(jid('carol'));
     expect(received.stanza.attrs.id).toMatch(new RegExp(`^local\\.notice-${id}-`));
-    const xhtml = received.stanza.getChild('html', 'http://jabber.org/protocol/xhtml-im');
-    const links = (xhtml?.getChild('body')?.children ?? []).filter(
-      (child): child is Element => typeof child !== 'string' && child.name === 'a',
-    );
-    expect(links.map((a) => [a.attrs.href, a.getText()])).toContainEqual([
-      'http://localhost:8080/alice',
-      'alice',
-    ]);
-    expect(links.map((a) => [a.attrs.href, a.getText()])).toContainEqual([
-      `http://localhost:8080/notice/${id}`,
-      `[${id}]`,
-    ]);
+    const links = xhtmlLinks(received.stanza);
+    expect(links).toContainEqual(['http://localhost:8080/alice', 'alice']);
+    expect(links).toContainEqual([`http://localhost:8080/notice/${id}`, `[${id}]`]);
     const entry = received.stanza.getChild('entry', 'http://www.w3.org/2005/Atom');
     expect(entry?.getChildText('content')).toBe(text);
     expect(entry?.getChild('author')?.getChildText('name')).toBe('alice');

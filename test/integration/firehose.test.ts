@@ -1,11 +1,10 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { Element } from '@xmpp/xml';
 import { describe, expect, it } from 'vitest';
 import type { Notice } from '../../shared/frames.js';
 import { defaultSiteSettings } from '../../shared/site-settings.js';
 import { eventually } from '../helpers/eventually.js';
 import { useLocalStack } from '../helpers/stack-session.js';
-import type { ReceivedChat } from '../helpers/xmpp-user.js';
+import { type ReceivedChat, xhtmlLinks } from '../helpers/xmpp-user.js';
 
 // The firehose on real parts: fauxqs, dynalite, Prosody, the handlers in the local harness and
 // the relay as its own process. carol does not follow bob, so a notice by bob reaches her only
@@ -73,11 +72,8 @@ describe('the firehose', () => {
     expect(received.stanza.attrs.to).toBe(jid('carol'));
     expect(received.stanza.attrs.id).toMatch(new RegExp(`^local\\.notice-${id}-`));
     // XEP-0071 twin with the author and the notice linked, and the Atom entry for machines.
-    const xhtml = received.stanza.getChild('html', 'http://jabber.org/protocol/xhtml-im');
-    const links = (xhtml?.getChild('body')?.children ?? []).filter(
-      (child): child is Element => typeof child !== 'string' && child.name === 'a',
-    );
-    expect(links.map((a) => [a.attrs.href, a.getText()])).toEqual([
+    const links = xhtmlLinks(received.stanza);
+    expect(links).toEqual([
       ['http://localhost:8080/bob', 'bob'],
       [`http://localhost:8080/notice/${id}`, `[${id}]`],
     ]);
