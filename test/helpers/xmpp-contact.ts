@@ -1,6 +1,6 @@
-import { type Client, client } from '@xmpp/client';
-import { type Element, xml } from '@xmpp/xml';
+import { xml } from '@xmpp/xml';
 import { eventually } from './eventually.js';
+import { startTestSession, whileOnline } from './xmpp-session.js';
 
 /**
  * A real XMPP user that, unlike xmpp-user.ts, records presence stanzas too (subscription
@@ -29,15 +29,10 @@ export async function connectContact(options: {
   username: string;
   password: string;
 }): Promise<XmppContact> {
-  const xmpp: Client = client({ ...options, resource: 'contact' });
   const received: ReceivedStanza[] = [];
-  xmpp.on('error', () => {}); // a failed login rejects start(); late errors end the test by timeout
-  let rosterLoaded: () => void = () => {};
-  const roster = new Promise<void>((resolve) => {
-    rosterLoaded = resolve;
-  });
-  xmpp.on('stanza', (stanza: Element) => {
-    if (stanza.is('iq') && stanza.attrs.id === ROSTER_REQUEST_ID) rosterLoaded();
+  let rosterLoaded = false;
+  const session = await startTestSession({ ...options, resource: 'contact' }, (stanza) => {
+    if (stanza.is('iq') && stanza.attrs.id === ROSTER_REQUEST_ID) rosterLoaded = true;
     if (!stanza.is('message') && !stanza.is('presence')) return;
     received.push({
       kind: stanza.is('message') ? 'message' : 'presence',
@@ -46,13 +41,16 @@ export async function connectContact(options: {
       body: stanza.getChildText('body'),
     });
   });
-  await xmpp.start();
+  const { xmpp } = session;
   // Like any real client, fetch the roster: Prosody sends subscription changes only to
   // "interested" resources, the ones that did (RFC 6121 §2.1.6, §3.2.3).
   await xmpp.send(
     xml('iq', { type: 'get', id: ROSTER_REQUEST_ID }, xml('query', { xmlns: 'jabber:iq:roster' })),
   );
-  await roster;
+  await eventually(
+    whileOnline(session, () => rosterLoaded),
+    { what: `${options.username}'s roster` },
+  );
   await xmpp.send(xml('presence'));
   return {
     received,
@@ -62,10 +60,10 @@ export async function connectContact(options: {
     /** Waits for a matching stanza; returns its index in `received`. */
     waitFor(match, what, timeoutMs = 10_000) {
       return eventually(
-        () => {
+        whileOnline(session, () => {
           const index = received.findIndex(match);
           return index === -1 ? undefined : index;
-        },
+        }),
         { timeoutMs, what },
       );
     },

@@ -1,6 +1,6 @@
-import { type Client, client } from '@xmpp/client';
 import { type Element, xml } from '@xmpp/xml';
 import { eventually } from './eventually.js';
+import { startTestSession, whileOnline } from './xmpp-session.js';
 
 export interface ReceivedChat {
   readonly from: string;
@@ -50,14 +50,12 @@ export async function connectUser(options: {
   username: string;
   password: string;
 }): Promise<XmppUser> {
-  const xmpp: Client = client({ ...options, resource: 'test' });
   const received: ReceivedChat[] = [];
   const presences: ReceivedPresence[] = [];
   const rosterResults = new Map<string, (result: Element) => void>();
   // Stanza ids must differ: the bot processes a (sender, stanza id) pair once.
   let said = 0;
-  xmpp.on('error', () => {}); // a failed login rejects start(); late errors end the test by timeout
-  xmpp.on('stanza', (stanza: Element) => {
+  const session = await startTestSession({ ...options, resource: 'test' }, (stanza) => {
     if (stanza.is('presence')) {
       presences.push({
         from: String(stanza.attrs.from),
@@ -73,7 +71,7 @@ export async function connectUser(options: {
     if (body !== null)
       received.push({ from: String(stanza.attrs.from), type: stanza.attrs.type, body, stanza });
   });
-  await xmpp.start();
+  const { xmpp } = session;
   await xmpp.send(xml('presence'));
   let rosterQueries = 0;
   return {
@@ -86,13 +84,19 @@ export async function connectUser(options: {
       await xmpp.send(xml('presence', { to, type }));
     },
     waitForBody(match, timeoutMs = 10_000) {
-      return eventually(() => received.find((m) => match(m.body)), {
-        timeoutMs,
-        what: `a message matching ${match}`,
-      });
+      return eventually(
+        whileOnline(session, () => received.find((m) => match(m.body))),
+        {
+          timeoutMs,
+          what: `a message matching ${match}`,
+        },
+      );
     },
     waitForPresence(match, timeoutMs = 10_000) {
-      return eventually(() => presences.find(match), { timeoutMs, what: `a presence matching ${match}` });
+      return eventually(
+        whileOnline(session, () => presences.find(match)),
+        { timeoutMs, what: `a presence matching ${match}` },
+      );
     },
     async roster() {
       const id = `roster-${++rosterQueries}`;
@@ -102,7 +106,10 @@ export async function connectUser(options: {
       });
       try {
         await xmpp.send(xml('iq', { type: 'get', id }, xml('query', { xmlns: 'jabber:iq:roster' })));
-        const answer = await eventually(() => result, { what: `the roster result ${id}` });
+        const answer = await eventually(
+          whileOnline(session, () => result),
+          { what: `the roster result ${id}` },
+        );
         const query = answer.getChild('query', 'jabber:iq:roster');
         return (query?.children ?? [])
           .filter((child): child is Element => typeof child !== 'string' && child.is('item'))

@@ -4,13 +4,14 @@ import {
   SendMessageCommand,
   SetQueueAttributesCommand,
 } from '@aws-sdk/client-sqs';
-import { type Client, client } from '@xmpp/client';
+import type { Client } from '@xmpp/client';
 import { xml } from '@xmpp/xml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeFrame, makeFrame } from '../../shared/frames.js';
 import { MAX_RECEIVE_COUNT, type QueueName } from '../../shared/topology.js';
 import { eventually } from '../helpers/eventually.js';
 import { useLocalStack } from '../helpers/stack-session.js';
+import { startTestSession } from '../helpers/xmpp-session.js';
 
 // Hostile input against the whole stack on real parts (fauxqs, dynalite, Prosody, the relay
 // as its own process). The relay's and the handlers' log lines are captured, not printed, so
@@ -41,9 +42,13 @@ const relayTrouble = () => logs.filter((l) => /XMPP error|XMPP disconnected|link
 beforeAll(async () => {
   const { service, domain } = local.stack.info.xmpp;
   const bobPassword = local.stack.info.accounts.bob?.password ?? '';
-  bobRaw = client({ service, domain, username: 'bob', password: bobPassword, resource: 'raw' });
-  bobRaw.on('error', () => {});
-  await bobRaw.start();
+  ({ xmpp: bobRaw } = await startTestSession({
+    service,
+    domain,
+    username: 'bob',
+    password: bobPassword,
+    resource: 'raw',
+  }));
 });
 
 afterAll(async () => {

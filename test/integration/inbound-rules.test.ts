@@ -16,6 +16,43 @@ const { user, drained } = local;
 
 const replies = (nickname: Nick) => user(nickname).received.filter((m) => m.body.startsWith(PREFIX));
 
+/**
+ * The reply limit counts in calendar minutes: waits until early in one, so a burst sent now
+ * shares it; returns that minute.
+ */
+async function earlyInAMinute(): Promise<number> {
+  await eventually(() => new Date().getSeconds() < 45, {
+    timeoutMs: 20_000,
+    intervalMs: 200,
+    what: 'early in a minute',
+  });
+  return Math.floor(Date.now() / 60_000);
+}
+
+/** How many chat messages the outbound limiter has counted under `key`. */
+async function sendsCounted(key: string): Promise<number> {
+  const { Item } = await local.db.send(
+    new GetCommand({ TableName: local.stack.info.tableName, Key: commandKeys.counter('local', key) }),
+  );
+  return Number(Item?.hits ?? 0);
+}
+
+/** Runs `burst`, then waits until the limiter has counted `sends` more messages under `key`. */
+async function countedBurst(key: string, sends: number, burst: () => Promise<void>): Promise<void> {
+  const before = await sendsCounted(key);
+  await burst();
+  let counted = before;
+  await eventually(
+    async () => {
+      counted = await sendsCounted(key);
+      return counted === before + sends;
+    },
+    { what: `${sends} sends counted under ${key}` },
+  ).catch((error: unknown) => {
+    throw new Error(`${counted - before} of ${sends} sends counted under ${key}`, { cause: error });
+  });
+}
+
 describe('inbound rules on the local stack', () => {
   it('ignores auto-replies and OTR: no reply, nothing posted', async () => {
     const before = await local.store.getUserActivity('local', '1');
@@ -79,42 +116,31 @@ describe('inbound rules on the local stack', () => {
   });
 
   it(`sends one JID at most ${REPLIES_PER_MINUTE} replies a minute`, async () => {
-    // The limit counts in calendar minutes: start early in one, so all the replies share it.
-    await eventually(() => new Date().getSeconds() < 45, {
-      timeoutMs: 20_000,
-      intervalMs: 200,
-      what: 'early in a minute',
-    });
-    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
-      await user('carol').say(local.stack.info.bot.jid, 'stats');
-    const minute = Math.floor(Date.now() / 60_000);
-    await eventually(() => replies('carol').length >= REPLIES_PER_MINUTE, { what: 'the allowed replies' });
+    const minute = await earlyInAMinute();
     // Every message was handled once its send was counted: the rest were held back.
-    await eventually(
-      async () => {
-        const { Item } = await local.db.send(
-          new GetCommand({
-            TableName: local.stack.info.tableName,
-            Key: commandKeys.counter('local', `chat-to:carol@${local.stack.info.xmpp.domain}:${minute}`),
-          }),
-        );
-        return Number(Item?.hits) === REPLIES_PER_MINUTE + 3;
-      },
-      { what: 'every stats command handled' },
-    );
+    await countedBurst(`chat-to:${local.jid('carol')}:${minute}`, REPLIES_PER_MINUTE + 3, async () => {
+      for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
+        await user('carol').say(local.stack.info.bot.jid, 'stats');
+    });
+    await eventually(() => replies('carol').length >= REPLIES_PER_MINUTE, { what: 'the allowed replies' });
     await drained('xmpp-out-priority');
     expect(replies('carol')).toHaveLength(REPLIES_PER_MINUTE);
   });
 
   it("lets nobody use up someone else's replies: a nudge flood leaves alice's own replies alone", async () => {
-    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
-      await user('bob').say(local.stack.info.bot.jid, 'nudge alice');
-    await drained('xmpp-in');
+    const bob = await local.store.findUserByNickname('local', 'bob');
+    const minute = await earlyInAMinute();
+    // Every nudge was handled once bob's sends to alice were all counted.
+    const key = `chat-to:${local.jid('alice')}:from:${bob?.id}:${minute}`;
+    await countedBurst(key, REPLIES_PER_MINUTE + 3, async () => {
+      for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
+        await user('bob').say(local.stack.info.bot.jid, 'nudge alice');
+    });
     await user('alice').say(local.stack.info.bot.jid, 'whois alice');
     await user('alice').waitForBody((text) => text === `${PREFIX}alice (http://localhost:8080/alice)`);
+    await user('alice').waitForBody((text) => text.includes('is wondering what you are up to'));
     await drained('xmpp-out-priority');
     const nudges = user('alice').received.filter((m) => m.body.includes('is wondering what you are up to'));
-    expect(nudges.length).toBeGreaterThan(0);
     expect(nudges.length).toBeLessThanOrEqual(REPLIES_PER_MINUTE);
   });
 });

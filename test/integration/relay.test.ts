@@ -23,6 +23,7 @@ import { type Lane, type QueueMessage, SqsOutputQueues } from '../../xmpp-relay/
 import { type Relay, startRelay } from '../../xmpp-relay/relay.js';
 import { freePort, type ProsodyServer, startProsody } from '../helpers/prosody.js';
 import { testRelayConfig } from '../helpers/relay-fakes.js';
+import { startTestSession } from '../helpers/xmpp-session.js';
 
 /**
  * The relay against real parts: fauxqs in-process, a real Prosody, a second real
@@ -82,20 +83,19 @@ beforeAll(async () => {
     in: await createQueue('xmpp-in'),
   };
 
-  receiver = client({
-    service: prosody.service,
-    domain: 'localhost',
-    username: 'receiver',
-    password: 'receiverpass',
-    resource: 'test',
-  });
-  receiver.reconnect.stop();
-  receiver.on('error', () => {});
-  receiver.on('stanza', (stanza: Element) => {
-    if (stanza.is('message') && stanza.attrs.type !== 'error') received.push(stanza);
-    if (stanza.is('presence')) presences.push(stanza);
-  });
-  await receiver.start();
+  ({ xmpp: receiver } = await startTestSession(
+    {
+      service: prosody.service,
+      domain: 'localhost',
+      username: 'receiver',
+      password: 'receiverpass',
+      resource: 'test',
+    },
+    (stanza) => {
+      if (stanza.is('message') && stanza.attrs.type !== 'error') received.push(stanza);
+      if (stanza.is('presence')) presences.push(stanza);
+    },
+  ));
   await receiver.send(xml('presence'));
 
   const config = testRelayConfig({
