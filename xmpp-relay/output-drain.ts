@@ -18,7 +18,8 @@ import { type Gate, sleep, WorkCounter, withTimeout } from './timing.js';
  * bulk message already written.
  *
  * Acknowledgement: a message is deleted only after the server acknowledged every stanza
- * in it (XEP-0198). A failed, timed-out or unwritten message is left alone: it becomes
+ * in it (XEP-0198); the messages of one receive are deleted together, in one
+ * DeleteMessageBatch, once each has been written and acknowledged or given up on. A failed, timed-out or unwritten message is left alone: it becomes
  * visible again and is retried. An invalid message is never written and never deleted:
  * after five receives SQS moves it to the dead-letter queue. Messages are independent, so
  * one bad message never holds back the others of its batch.
@@ -49,6 +50,16 @@ export interface DrainDeps {
   readonly online: Gate;
   readonly logger: Logger;
   readonly now?: () => number;
+}
+
+/** What became of one received message: deletable once its stanzas are all acknowledged. */
+type Confirmed = { readonly message: QueueMessage; readonly deletable: false } | Deletable;
+interface Deletable {
+  readonly message: QueueMessage;
+  readonly deletable: true;
+  readonly frameId: string;
+  /** Stanzas written for it (0 when all were repeats). */
+  readonly written: number;
 }
 
 const newStats = (): LaneStats => ({
@@ -132,21 +143,27 @@ export class OutputDrain {
       if (messages.length === 0) continue;
       const receivedAt = this.#now();
       this.stats[lane].received += messages.length;
+      let confirmed: Confirmed[];
       if (lane === 'priority') {
         this.priorityInHand.add(messages.length);
-        await Promise.all(
+        confirmed = await Promise.all(
           messages.map((message) =>
             this.#deliver(lane, message, receivedAt).finally(() => this.priorityInHand.done()),
           ),
         );
       } else {
-        for (const message of messages) await this.#deliver(lane, message, receivedAt);
+        confirmed = [];
+        for (const message of messages) confirmed.push(await this.#deliver(lane, message, receivedAt));
       }
+      await this.#settle(lane, confirmed);
     }
   }
 
-  /** Checks, writes, confirms and deletes one message; never throws. */
-  async #deliver(lane: Lane, message: QueueMessage, receivedAt: number): Promise<void> {
+  /**
+   * Checks, writes and confirms one message; says whether it may be deleted (every stanza
+   * acknowledged, or nothing left to write). Never throws.
+   */
+  async #deliver(lane: Lane, message: QueueMessage, receivedAt: number): Promise<Confirmed> {
     const { logger } = this.deps;
     const stats = this.stats[lane];
     const checked = checkStanzaFrame(message.body);
@@ -158,7 +175,7 @@ export class OutputDrain {
         receiveCount: message.receiveCount,
         reason: checked.reason,
       });
-      return;
+      return { message, deletable: false };
     }
     const { site } = checked.frame;
     const keyOf = (element: Element) => ackedKey(site, element.attrs.to ?? '', element.attrs.id ?? '');
@@ -174,10 +191,8 @@ export class OutputDrain {
         fresh: fresh.length,
       });
     }
-    if (fresh.length === 0) {
-      await this.#settle(lane, message, checked.frame.id, 0);
-      return;
-    }
+    const frameId = checked.frame.id;
+    if (fresh.length === 0) return { message, deletable: true, frameId, written: 0 };
     const expiresAt = receivedAt + this.settings.visibilitySeconds * 1000 - this.settings.visibilityMarginMs;
     if (!(await this.#readyToWrite(lane, expiresAt))) {
       if (!this.#stopping.signal.aborted) {
@@ -185,10 +200,10 @@ export class OutputDrain {
         logger.warn('message not written before its visibility ran out; it will be received again', {
           lane,
           messageId: message.messageId,
-          frameId: checked.frame.id,
+          frameId,
         });
       }
-      return;
+      return { message, deletable: false };
     }
     const ackTimeoutMs = Math.max(1, Math.min(this.settings.ackTimeoutMs, expiresAt - this.#now()));
     try {
@@ -198,31 +213,44 @@ export class OutputDrain {
       logger.warn('stanzas not acknowledged; message kept for redelivery', {
         lane,
         messageId: message.messageId,
-        frameId: checked.frame.id,
-        error: describeError(error),
-      });
-      return;
-    }
-    for (const element of fresh) this.#acked.add(keyOf(element));
-    await this.#settle(lane, message, checked.frame.id, fresh.length);
-  }
-
-  /** Deletes a message whose stanzas are all acknowledged; never throws. */
-  async #settle(lane: Lane, message: QueueMessage, frameId: string, written: number): Promise<void> {
-    const stats = this.stats[lane];
-    try {
-      await this.deps.queues.delete(lane, message, this.settings.sqsRequestTimeoutMs);
-      stats.delivered++;
-      this.deps.logger.debug('message delivered', { lane, messageId: message.messageId, frameId, written });
-    } catch (error) {
-      // The stanzas went out and are remembered: when the message comes back they are not sent again.
-      stats.deleteErrors++;
-      this.deps.logger.error('delivered but not deleted; it will be received again', {
-        lane,
-        messageId: message.messageId,
         frameId,
         error: describeError(error),
       });
+      return { message, deletable: false };
+    }
+    for (const element of fresh) this.#acked.add(keyOf(element));
+    return { message, deletable: true, frameId, written: fresh.length };
+  }
+
+  /**
+   * Deletes the confirmed messages of one received batch in one request (SQS allows 10 per
+   * call, the size of a receive); never throws.
+   */
+  async #settle(lane: Lane, confirmed: readonly Confirmed[]): Promise<void> {
+    const deletable = confirmed.filter((c): c is Deletable => c.deletable);
+    if (deletable.length === 0) return;
+    const stats = this.stats[lane];
+    const notDeleted = await this.deps.queues.delete(
+      lane,
+      deletable.map((c) => c.message),
+      this.settings.sqsRequestTimeoutMs,
+    );
+    const failed = new Map(notDeleted.map((n) => [n.message.messageId, n.reason]));
+    for (const { message, frameId, written } of deletable) {
+      const reason = failed.get(message.messageId);
+      if (reason === undefined) {
+        stats.delivered++;
+        this.deps.logger.debug('message delivered', { lane, messageId: message.messageId, frameId, written });
+      } else {
+        // The stanzas went out and are remembered: when the message comes back they are not sent again.
+        stats.deleteErrors++;
+        this.deps.logger.error('delivered but not deleted; it will be received again', {
+          lane,
+          messageId: message.messageId,
+          frameId,
+          error: reason,
+        });
+      }
     }
   }
 

@@ -1,4 +1,5 @@
-import { DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { describeError } from '../shared/errors.js';
 import { deadlineSignal } from './timing.js';
 
 /** The two output lanes: `priority` (replies, confirmations) is always drained first. */
@@ -20,11 +21,24 @@ export interface ReceiveOptions {
   readonly signal: AbortSignal;
 }
 
+/** A message a delete did not remove, and why. */
+export interface NotDeleted {
+  readonly message: QueueMessage;
+  readonly reason: string;
+}
+
 /** What the drain needs from the output queues: receive and delete, per lane. */
 export interface OutputQueues {
   receive(lane: Lane, options: ReceiveOptions): Promise<QueueMessage[]>;
-  delete(lane: Lane, message: QueueMessage, timeoutMs: number): Promise<void>;
+  /**
+   * Deletes messages of one lane in as few requests as the queue allows; resolves with the
+   * ones it could not delete (a failed request counts for all of its messages). Never throws.
+   */
+  delete(lane: Lane, messages: readonly QueueMessage[], timeoutMs: number): Promise<NotDeleted[]>;
 }
+
+/** SQS takes at most 10 entries in one DeleteMessageBatch. */
+export const DELETE_BATCH_LIMIT = 10;
 
 /** OutputQueues over SQS. Every call is bounded: the long poll by its wait plus a margin. */
 export class SqsOutputQueues implements OutputQueues {
@@ -66,17 +80,33 @@ export class SqsOutputQueues implements OutputQueues {
     }
   }
 
-  async delete(lane: Lane, message: QueueMessage, timeoutMs: number): Promise<void> {
-    const deadline = deadlineSignal(timeoutMs);
-    try {
-      await this.sqs.send(
-        new DeleteMessageCommand({ QueueUrl: this.urls[lane], ReceiptHandle: message.receiptHandle }),
-        {
-          abortSignal: deadline.signal,
-        },
-      );
-    } finally {
-      deadline.dispose();
+  async delete(lane: Lane, messages: readonly QueueMessage[], timeoutMs: number): Promise<NotDeleted[]> {
+    const notDeleted: NotDeleted[] = [];
+    for (let start = 0; start < messages.length; start += DELETE_BATCH_LIMIT) {
+      const chunk = messages.slice(start, start + DELETE_BATCH_LIMIT);
+      const deadline = deadlineSignal(timeoutMs);
+      try {
+        const result = await this.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.urls[lane],
+            Entries: chunk.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.receiptHandle,
+            })),
+          }),
+          { abortSignal: deadline.signal },
+        );
+        for (const failure of result.Failed ?? []) {
+          const message = chunk[Number(failure.Id)];
+          if (message)
+            notDeleted.push({ message, reason: `${failure.Code}: ${failure.Message ?? ''}`.trim() });
+        }
+      } catch (error) {
+        notDeleted.push(...chunk.map((message) => ({ message, reason: describeError(error) })));
+      } finally {
+        deadline.dispose();
+      }
     }
+    return notDeleted;
   }
 }

@@ -5,7 +5,13 @@ import type { QueueName } from '../../shared/topology.js';
 import { DEFAULT_DRAIN, type RelayConfig } from '../../xmpp-relay/config.js';
 import { NotConnectedError, StanzaFailedError } from '../../xmpp-relay/errors.js';
 import type { LinkState, LinkStatus, XmppLink } from '../../xmpp-relay/link.js';
-import type { Lane, OutputQueues, QueueMessage, ReceiveOptions } from '../../xmpp-relay/output-queues.js';
+import type {
+  Lane,
+  NotDeleted,
+  OutputQueues,
+  QueueMessage,
+  ReceiveOptions,
+} from '../../xmpp-relay/output-queues.js';
 
 /** Fakes for the relay's ports: an XMPP link whose acks the test controls, and in-memory lanes. */
 
@@ -148,9 +154,16 @@ export class FakeQueues implements OutputQueues {
     });
   }
 
-  async delete(lane: Lane, message: QueueMessage): Promise<void> {
-    this.held.delete(message.messageId);
-    this.deleted.push({ lane, messageId: message.messageId });
+  /** Delete requests made (one per batch). */
+  deleteRequests = 0;
+
+  async delete(lane: Lane, messages: readonly QueueMessage[]): Promise<NotDeleted[]> {
+    this.deleteRequests++;
+    for (const message of messages) {
+      this.held.delete(message.messageId);
+      this.deleted.push({ lane, messageId: message.messageId });
+    }
+    return [];
   }
 
   /** Pending long polls (tests check none leak). */

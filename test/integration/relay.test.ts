@@ -117,9 +117,9 @@ beforeAll(async () => {
   const queues = new SqsOutputQueues(sqs, { priority: urls.outPriority, bulk: urls.out });
   const recordingQueues = {
     receive: queues.receive.bind(queues),
-    delete: async (lane: Lane, message: QueueMessage, timeoutMs: number) => {
-      deletes.push({ lane, messageId: message.messageId, unconfirmed: link.unconfirmed });
-      await queues.delete(lane, message, timeoutMs);
+    delete: async (lane: Lane, messages: readonly QueueMessage[], timeoutMs: number) => {
+      for (const { messageId } of messages) deletes.push({ lane, messageId, unconfirmed: link.unconfirmed });
+      return queues.delete(lane, messages, timeoutMs);
     },
   };
   relay = await startRelay(config, { link, queues: recordingQueues, sqs, logger: silentLogger });

@@ -48,6 +48,23 @@ describe('OutputDrain', () => {
     expect(drain.stats.bulk).toMatchObject({ received: 1, delivered: 1 });
   });
 
+  it('deletes the confirmed messages of one receive in one request, and keeps the unconfirmed one', async () => {
+    const { link, queues, drain } = setup();
+    const ids = [1, 2, 3, 4].map((i) =>
+      queues.put('bulk', stanzasBody(`f${i}`, [{ id: `s${i}`, body: 'x' }])),
+    );
+    drain.start();
+    for (let written = 1; written <= ids.length; written++) {
+      await until(() => link.writes.length === written);
+      if (written === 3) link.writes[2]?.fail();
+      else link.writes[written - 1]?.ack();
+    }
+    await until(() => queues.deleted.length === 3);
+    expect(queues.deleteRequests).toBe(1);
+    expect(queues.deleted.map((d) => d.messageId)).toEqual([ids[0], ids[1], ids[3]]);
+    expect(drain.stats.bulk).toMatchObject({ delivered: 3, notConfirmed: 1, deleteErrors: 0 });
+  });
+
   it('keeps a message whose stanzas failed (visibility expires, SQS redelivers)', async () => {
     const { link, queues, drain } = setup();
     const failed = queues.put('bulk', stanzasBody('f1', [{ id: 'a', body: 'one' }]));
@@ -100,7 +117,7 @@ describe('OutputDrain', () => {
 
     // The reply is unacknowledged: the bulk lane still holds back after its message is done.
     link.writes[0]?.ack();
-    await until(() => queues.deleted.length === 1);
+    await until(() => drain.priorityInHand.idle.waiting === 1);
     expect(link.writes).toHaveLength(2);
     link.writes[1]?.ack();
     await until(() => link.writes.length === 3);

@@ -3,7 +3,7 @@ import { AckedStanzas, ackedKey } from '../../xmpp-relay/acked-stanzas.js';
 import { DEFAULT_DRAIN, type DrainSettings } from '../../xmpp-relay/config.js';
 import { silentLogger } from '../../xmpp-relay/log.js';
 import { OutputDrain } from '../../xmpp-relay/output-drain.js';
-import type { Lane, QueueMessage } from '../../xmpp-relay/output-queues.js';
+import type { Lane, NotDeleted, QueueMessage } from '../../xmpp-relay/output-queues.js';
 import { Gate } from '../../xmpp-relay/timing.js';
 import { FakeLink, FakeQueues, stanzasBody } from '../helpers/relay-fakes.js';
 
@@ -13,12 +13,12 @@ const until = (predicate: () => boolean) =>
 /** Lanes whose next delete fails once, as an SQS delete can after the stanzas went out. */
 class FlakyDeleteQueues extends FakeQueues {
   failNextDelete = false;
-  override async delete(lane: Lane, message: QueueMessage): Promise<void> {
+  override async delete(lane: Lane, messages: readonly QueueMessage[]): Promise<NotDeleted[]> {
     if (this.failNextDelete) {
       this.failNextDelete = false;
-      throw new Error('delete timed out');
+      return messages.map((message) => ({ message, reason: 'delete timed out' }));
     }
-    return super.delete(lane, message);
+    return super.delete(lane, messages);
   }
 }
 
