@@ -4,35 +4,50 @@
  * notice twice) does not reach a recipient a second time. Stanza ids derive from business
  * ids (notice × recipient), so a repeat carries the same id.
  *
- * Bounded: the least recently seen id is forgotten first, so memory stays flat however long
- * the relay runs. A Map keeps insertion order, which makes it an LRU with O(1) operations.
+ * Bounded, in two generations of half the capacity each: when the recent one is full it
+ * becomes the older one and the former older one is dropped; an id found in the older one
+ * moves back to the recent one. So the ids used last are always kept (at least half the
+ * capacity of them), memory never exceeds the capacity, and every operation is O(1).
+ *
+ * Not one Map evicting its first key: V8 leaves a deleted entry's slot in place until the
+ * table is rebuilt, and finding the first live key walks over them, so a full Map evicting
+ * one key per add slowed to 20 to 70 times the cost of an add (measured with 100,000 ids).
  */
 export class AckedStanzas {
-  readonly #keys = new Map<string, true>();
+  #recent = new Set<string>();
+  #older = new Set<string>();
+  readonly #generationSize: number;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 0) throw new RangeError('capacity must be an integer >= 0');
+    this.#generationSize = Math.max(1, Math.floor(capacity / 2));
   }
 
   get size(): number {
-    return this.#keys.size;
+    return this.#recent.size + this.#older.size;
   }
 
-  /** True when the stanza was acknowledged before; counts as a use (moves it to the fresh end). */
+  /** True when the stanza was acknowledged before; counts as a use (keeps it among the recent). */
   has(key: string): boolean {
-    if (!this.#keys.delete(key)) return false;
-    this.#keys.set(key, true);
+    if (this.#recent.has(key)) return true;
+    if (!this.#older.delete(key)) return false;
+    this.#remember(key);
     return true;
   }
 
   add(key: string): void {
-    if (this.capacity === 0) return;
-    this.#keys.delete(key);
-    this.#keys.set(key, true);
-    while (this.#keys.size > this.capacity) {
-      const oldest = this.#keys.keys().next().value as string;
-      this.#keys.delete(oldest);
+    if (this.capacity === 0 || this.#recent.has(key)) return;
+    this.#older.delete(key);
+    this.#remember(key);
+  }
+
+  #remember(key: string): void {
+    if (this.#recent.size >= this.#generationSize) {
+      // A capacity of 1 has room for one generation only.
+      this.#older = this.capacity >= 2 ? this.#recent : new Set();
+      this.#recent = new Set();
     }
+    this.#recent.add(key);
   }
 }
 

@@ -160,6 +160,28 @@ describe('AckedStanzas', () => {
     expect(acked.has('id-19999')).toBe(true);
   });
 
+  it('keeps an id that is used again through any number of later adds', () => {
+    const acked = new AckedStanzas(10);
+    acked.add('kept');
+    for (let i = 0; i < 1_000; i++) {
+      acked.add(`id-${i}`);
+      if (i % 4 === 0) expect(acked.has('kept')).toBe(true);
+      expect(acked.size).toBeLessThanOrEqual(10);
+    }
+    expect(acked.has('id-999')).toBe(true);
+    expect(acked.has('id-0')).toBe(false);
+  });
+
+  it('holds one id with a capacity of 1, and none with 0', () => {
+    const one = new AckedStanzas(1);
+    one.add('a');
+    one.add('b');
+    expect([one.size, one.has('a'), one.has('b')]).toEqual([1, false, true]);
+    const none = new AckedStanzas(0);
+    none.add('a');
+    expect([none.size, none.has('a')]).toEqual([0, false]);
+  });
+
   it('keys a stanza by site, addressee and id', () => {
     expect(ackedKey('s', 'bob@x', 'i')).not.toBe(ackedKey('s', 'carol@x', 'i'));
     expect(ackedKey('s1', 'bob@x', 'i')).not.toBe(ackedKey('s2', 'bob@x', 'i'));
