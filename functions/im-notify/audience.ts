@@ -1,7 +1,7 @@
 import type { Addressing } from '../../shared/addressing.js';
 import { InvalidFrameError } from '../../shared/errors.js';
 import type { Notice } from '../../shared/frames.js';
-import { bucketOfCursor, IM_BUCKETS, splitBuckets } from '../../shared/store/buckets.js';
+import { bucketOfCursor, IM_BUCKETS, rangesForRest, splitBuckets } from '../../shared/store/buckets.js';
 import type { Group, Store, User } from '../../shared/store/types.js';
 import { nextStage, type Position } from './position.js';
 
@@ -38,8 +38,10 @@ export interface AudienceContext {
   readonly notice: Notice;
   readonly addressing: Addressing;
   readonly store: AudienceStore;
-  /** Into how many chains a subscriber index longer than one page is split. */
+  /** At most into how many chains a subscriber index longer than one page is split. */
   readonly parallelism: number;
+  /** Rows one invocation reads: what a chain's share of the index is measured in. */
+  readonly pageSize: number;
 }
 
 /** Who has a reason to get a copy: a user, or what the IM subscriber index holds of one. */
@@ -111,11 +113,12 @@ export class Audience {
   /**
    * The IM subscriber index already holds only deliverable followers and their address.
    * The first page of an index that does not fit it splits the rest (this bucket to the
-   * last) into `parallelism` ranges: this chain carries on in the first, and a fork starts
-   * each of the others, so a huge audience is read side by side instead of page after page.
+   * last) into up to `parallelism` ranges, as many as the rest is estimated to fill pages
+   * (rangesForRest): this chain carries on in the first, and a fork starts each of the
+   * others, so a huge audience is read side by side instead of page after page.
    */
   private async subscribers(position: Position, budget: number): Promise<Segment> {
-    const { site, store, parallelism } = this.context;
+    const { site, store, parallelism, pageSize } = this.context;
     const page = await store.listImSubscribers(
       site,
       this.authorId,
@@ -132,7 +135,9 @@ export class Audience {
     if (position.buckets || parallelism < 2 || here === undefined) {
       return { candidates, consumed, next: { ...position, cursor: page.next } };
     }
-    const [first, ...rest] = splitBuckets({ from: here, to: IM_BUCKETS }, parallelism);
+    const ranges = rangesForRest(consumed, here, pageSize, parallelism);
+    if (ranges < 2) return { candidates, consumed, next: { ...position, cursor: page.next } };
+    const [first, ...rest] = splitBuckets({ from: here, to: IM_BUCKETS }, ranges);
     return {
       candidates,
       consumed,

@@ -20,7 +20,7 @@ const queueLimits = new SqsQueueLimits(
   readMaxStanzasPerMessage(process.env),
 );
 const pageSize = readInteger(process.env, 'IM_NOTIFY_PAGE_SIZE', 1000, 1, 100_000);
-const parallelism = readInteger(process.env, 'IM_NOTIFY_PARALLELISM', 4, 1, 64);
+const parallelism = readInteger(process.env, 'IM_NOTIFY_PARALLELISM', 8, 1, 64);
 // A page's claim lasts as long as an invocation can: after that its holder is gone.
 const claimSeconds = HANDLERS.find((spec) => spec.name === 'im-notify')?.timeoutSeconds ?? 120;
 

@@ -155,6 +155,7 @@ async function readPage(
     addressing: noticeAddressing(notice),
     store: deps.store,
     parallelism: deps.limits.parallelism,
+    pageSize: deps.limits.pageSize,
   });
   const blockers = blockersOf(site, notice, deps.store);
   // Read beside the first segment; a rejection is observed at the first await below.

@@ -57,3 +57,16 @@ export function splitBuckets(range: BucketRange, parts: number): BucketRange[] {
   }
   return ranges;
 }
+
+/**
+ * How many ranges the rest of the index is worth reading in, once a first page of `read`
+ * items has covered the buckets before `here`. The hash spreads followers evenly over the
+ * buckets, so the rest holds about read × (buckets left) ÷ (buckets covered) items: one range
+ * per page of that, at most `parallelism`. An audience a little longer than one page stays one
+ * chain instead of starting forks that would each read a handful of items.
+ */
+export function rangesForRest(read: number, here: number, pageSize: number, parallelism: number): number {
+  if (here <= 0) return Math.max(1, parallelism); // a page inside the first bucket: huge, no estimate needed
+  const restEstimate = (read * (IM_BUCKETS - here)) / here;
+  return Math.max(1, Math.min(parallelism, Math.ceil(restEstimate / pageSize)));
+}

@@ -6,6 +6,7 @@ import {
   bucketOfCursor,
   IM_BUCKETS,
   imBucket,
+  rangesForRest,
   splitBuckets,
 } from '../../shared/store/buckets.js';
 
@@ -54,5 +55,15 @@ describe('IM subscriber buckets', () => {
     for (const outside of [key(15, '\u{10ffff}'), key(18, '')]) {
       expect(outside >= low && outside <= high).toBe(false);
     }
+  });
+
+  it('reads the rest in as many ranges as it fills pages, between one and the parallelism', () => {
+    // A page of 1,000 that ended in bucket 128 covered half: about 1,000 left, one page.
+    expect(rangesForRest(1000, 128, 1000, 8)).toBe(1);
+    expect(rangesForRest(1000, 64, 1000, 8)).toBe(3);
+    expect(rangesForRest(1000, 2, 1000, 8)).toBe(8);
+    expect(rangesForRest(1000, 2, 1000, 1)).toBe(1);
+    expect(rangesForRest(1000, 0, 1000, 8)).toBe(8);
+    expect(rangesForRest(1000, 255, 1000, 8)).toBe(1);
   });
 });

@@ -187,6 +187,27 @@ describe('im-notify parallel chains', () => {
     expect(new Set(recipients).size).toBe(530);
   });
 
+  it('splits only as far as the rest of the index fills pages', async () => {
+    // 150 followers, pages of 100: the rest is about half a page, so no fork is worth it.
+    const small = await authorWithFollowers(150);
+    const one = notifyDeps(small, limits(100, DEFAULT_PACKING, 8));
+    const smallOutcomes = await fanOut(noticeFrame(), one.deps);
+    expect(smallOutcomes.some((o) => o.forks)).toBe(false);
+    expect(smallOutcomes.map((o) => o.queued)).toEqual([100, 50]);
+
+    // 400 followers: about three pages left (the hash spreads them only about evenly), so a
+    // few ranges, well short of the eight allowed; everyone still gets one copy.
+    const larger = await authorWithFollowers(400);
+    const some = notifyDeps(larger, limits(100, DEFAULT_PACKING, 8));
+    const outcomes = await fanOut(noticeFrame(), some.deps);
+    const forks = outcomes.flatMap((o) => o.forks ?? []);
+    expect(forks.length).toBeGreaterThanOrEqual(1);
+    expect(forks.length).toBeLessThanOrEqual(3);
+    const recipients = recipientsOf(some.sender);
+    expect(new Set(recipients).size).toBe(400);
+    expect(recipients).toHaveLength(400);
+  });
+
   it('reads the whole index in one chain when the parallelism is 1', async () => {
     const store = await authorWithFollowers(300);
     const { deps, sender } = notifyDeps(store, limits(100, DEFAULT_PACKING, 1));
