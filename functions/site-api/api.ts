@@ -30,6 +30,8 @@ export interface SiteApiDeps extends ConfirmationDeps {
     Pick<
       Store,
       | 'findUserByNickname'
+      | 'createUser'
+      | 'setPreferences'
       | 'follow'
       | 'unfollow'
       | 'createGroup'
@@ -171,7 +173,10 @@ async function createUser(deps: SiteApiDeps, request: ApiRequest): Promise<ApiRe
     throw new RefusedError(409, `nickname ${nickname} is taken`, 'nickname');
   // StatusNet's defaults: IM notices on once an address is confirmed, replies and echo off.
   const user: User = { site: deps.site, id, nickname, notify: true, replies: false, echo: false };
-  await deps.store.putUser(user);
+  // The checks above give the usual answer; this one holds when two requests race.
+  const outcome = await deps.store.createUser(user);
+  if (outcome === 'id-taken') throw new RefusedError(409, `user id ${id} exists`, 'id');
+  if (outcome === 'nickname-taken') throw new RefusedError(409, `nickname ${nickname} is taken`, 'nickname');
   return { status: 201, body: await userView(deps, user) };
 }
 
@@ -242,8 +247,8 @@ async function setPreferences(
 ): Promise<ApiResponse> {
   const preferences = parseBody(request, PreferencesBody);
   const user = await userNamed(deps, nickname, 'nickname');
-  const updated: User = { ...user, ...preferences };
-  await deps.store.putUser(updated);
+  const updated = await deps.store.setPreferences(deps.site, user.id, preferences);
+  if (!updated) throw new RefusedError(404, `no user ${nickname}`, 'nickname');
   return { status: 200, body: await userView(deps, updated) };
 }
 

@@ -22,8 +22,7 @@ import { RefusedError } from './errors.js';
  * let the code through.
  */
 export interface ConfirmationDeps {
-  readonly store: Pick<Store, 'getUser' | 'putUser' | 'findUserByJid' | 'incrementCounter'> &
-    ConfirmationStore;
+  readonly store: Pick<Store, 'getUser' | 'setIm' | 'findUserByJid' | 'incrementCounter'> & ConfirmationStore;
   readonly sender: FrameSender;
   readonly settings: { get(site: string): Promise<SiteSettings> };
   readonly now?: () => Date;
@@ -75,8 +74,8 @@ export async function setImAddress(
   await claimCodeMessage(deps, site, userId, jid);
 
   const previous = user.im?.jid !== jid ? user.im?.jid : undefined;
-  const updated: User = { ...user, im: { jid, confirmed: false } };
-  await deps.store.putUser(updated);
+  const updated = await deps.store.setIm(site, userId, { jid, confirmed: false });
+  if (!updated) throw new RefusedError(404, `no user with id ${userId}`, 'user');
   const now = clock(deps);
   const confirmation: Confirmation = {
     site,
@@ -139,13 +138,21 @@ export async function confirmByCode(deps: ConfirmationDeps, site: string, text: 
   }
   if (user.im.confirmed) return user;
   await refuseIfTakenByOther(deps, site, user.id, confirmation.jid);
-  const confirmed: User = { ...user, im: { jid: confirmation.jid, confirmed: true } };
+  let confirmed: User | undefined;
   try {
-    await deps.store.putUser(confirmed);
+    // Only if the address is still the one the code was sent to: a change in between wins.
+    confirmed = await deps.store.setIm(
+      site,
+      user.id,
+      { jid: confirmation.jid, confirmed: true },
+      confirmation.jid,
+    );
   } catch (error) {
     if (error instanceof StoreConflictError) throw takenError(confirmation.jid);
     throw error;
   }
+  if (!confirmed)
+    throw new RefusedError(404, 'this confirmation code is no longer valid: the address was changed', 'code');
   await deps.store.deleteConfirmation(site, user.id);
   return confirmed;
 }
@@ -220,8 +227,7 @@ export async function removeImAddress(
 ): Promise<ImState> {
   const user = await requireUser(deps, site, userId);
   if (!user.im) return { state: 'none' };
-  const { im: _removed, ...rest } = user;
-  await deps.store.putUser(rest);
+  await deps.store.setIm(site, userId, undefined);
   await deps.store.deleteConfirmation(site, userId);
   const now = clock(deps);
   await sendRosterRemoval(deps, site, user.im.jid, now);

@@ -8,6 +8,7 @@ import {
   PutCommand,
   QueryCommand,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { PermanentError, TransientError } from '../errors.js';
 import { type Notice, NoticeSchema } from '../frames.js';
@@ -27,8 +28,10 @@ import {
 import {
   type Confirmation,
   type ConfirmationStore,
+  type CreateUserOutcome,
   type DirectMessage,
   type Group,
+  type ImAddress,
   type ImSubscriber,
   imDeliveryJid,
   type Page,
@@ -36,6 +39,7 @@ import {
   type Subscriber,
   type User,
   type UserActivity,
+  type UserPreferences,
 } from './types.js';
 
 type Key = { pk: string; sk: string };
@@ -102,6 +106,126 @@ export class DynamoStore implements Store, ConfirmationStore {
     const previousJid = confirmedJid(before);
     if (previousJid && previousJid !== jid) await this.deleteOwned(keys.jid(user.site, previousJid), user.id);
     if (imDeliveryJid(before) !== imDeliveryJid(user)) await this.syncImSubscriptions(user.site, user.id);
+  }
+
+  async createUser(user: Omit<User, 'im'>): Promise<CreateUserOutcome> {
+    try {
+      await this.conditionalPut(
+        { ...keys.user(user.site, user.id), type: 'user', ...user },
+        'attribute_not_exists(pk)',
+        undefined,
+        `user id ${user.id} exists`,
+      );
+    } catch (error) {
+      if (error instanceof StoreConflictError) return 'id-taken';
+      throw error;
+    }
+    try {
+      await this.conditionalPut(
+        { ...keys.nickname(user.site, user.nickname), userId: user.id },
+        'attribute_not_exists(pk) OR userId = :id',
+        { ':id': user.id },
+        `nickname ${user.nickname} is taken`,
+      );
+    } catch (error) {
+      await this.db.send(
+        new DeleteCommand({ TableName: this.tableName, Key: keys.user(user.site, user.id) }),
+      );
+      if (error instanceof StoreConflictError) return 'nickname-taken';
+      throw error;
+    }
+    return 'created';
+  }
+
+  async setPreferences(
+    site: string,
+    userId: string,
+    preferences: UserPreferences,
+  ): Promise<User | undefined> {
+    const fields = Object.entries(preferences).filter(([, value]) => value !== undefined);
+    if (fields.length === 0) return this.getUser(site, userId, true);
+    const before = await this.updateUserItem(site, userId, {
+      UpdateExpression: `SET ${fields.map(([name]) => `#${name} = :${name}`).join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: Object.fromEntries(fields.map(([name]) => [`#${name}`, name])),
+      ExpressionAttributeValues: Object.fromEntries(fields.map(([name, value]) => [`:${name}`, value])),
+    });
+    if (!before) return undefined;
+    const after: User = { ...before, ...preferences };
+    if (imDeliveryJid(before) !== imDeliveryJid(after)) await this.syncImSubscriptions(site, userId);
+    return after;
+  }
+
+  async setIm(
+    site: string,
+    userId: string,
+    im: ImAddress | undefined,
+    onlyIfJid?: string,
+  ): Promise<User | undefined> {
+    const jid = im?.confirmed ? im.jid : undefined;
+    if (jid) {
+      await this.conditionalPut(
+        { ...keys.jid(site, jid), userId },
+        'attribute_not_exists(pk) OR userId = :id',
+        { ':id': userId },
+        `IM address ${jid} is confirmed by another user`,
+      );
+    }
+    const before = await this.updateUserItem(site, userId, {
+      UpdateExpression: im ? 'SET #im = :im' : 'REMOVE #im',
+      ConditionExpression:
+        onlyIfJid === undefined ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND #im.#jid = :expected',
+      ExpressionAttributeNames: { '#im': 'im', ...(onlyIfJid === undefined ? {} : { '#jid': 'jid' }) },
+      ...(im || onlyIfJid !== undefined
+        ? {
+            ExpressionAttributeValues: {
+              ...(im ? { ':im': { jid: im.jid, confirmed: im.confirmed } } : {}),
+              ...(onlyIfJid === undefined ? {} : { ':expected': onlyIfJid }),
+            },
+          }
+        : {}),
+    });
+    if (!before) {
+      // Nothing changed: give back a claim made for it, unless the user held it already.
+      if (jid) await this.deleteOwnedUnlessHeld(site, userId, jid);
+      return undefined;
+    }
+    const { im: _previous, ...rest } = before;
+    const after: User = im ? { ...rest, im } : rest;
+    const previousJid = confirmedJid(before);
+    if (previousJid && previousJid !== jid) await this.deleteOwned(keys.jid(site, previousJid), userId);
+    if (imDeliveryJid(before) !== imDeliveryJid(after)) await this.syncImSubscriptions(site, userId);
+    return after;
+  }
+
+  /** One conditional update of a user item; the item as it was, or undefined when the condition failed. */
+  private async updateUserItem(
+    site: string,
+    userId: string,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<User | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.user(site, userId),
+          ...update,
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return Attributes ? toUser(Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  private async deleteOwnedUnlessHeld(site: string, userId: string, jid: string): Promise<void> {
+    if (confirmedJid(await this.getUser(site, userId, true)) !== jid)
+      await this.deleteOwned(keys.jid(site, jid), userId);
   }
 
   async getUser(site: string, id: string, consistent = false): Promise<User | undefined> {
@@ -762,7 +886,7 @@ export class DynamoStore implements Store, ConfirmationStore {
   private async conditionalPut(
     item: Record<string, unknown>,
     condition: string,
-    values: Record<string, unknown>,
+    values: Record<string, unknown> | undefined,
     conflict: string,
   ): Promise<void> {
     try {
@@ -771,7 +895,7 @@ export class DynamoStore implements Store, ConfirmationStore {
           TableName: this.tableName,
           Item: item,
           ConditionExpression: condition,
-          ExpressionAttributeValues: values,
+          ...(values ? { ExpressionAttributeValues: values } : {}),
         }),
       );
     } catch (error) {

@@ -17,6 +17,15 @@ export interface User {
   readonly echo: boolean;
 }
 
+/** The IM address part of a user. */
+export type ImAddress = NonNullable<User['im']>;
+
+/** The preferences a user changes on their own (on/off, the site's settings page). */
+export type UserPreferences = Partial<Pick<User, 'notify' | 'replies' | 'echo'>>;
+
+/** What became of a new user. */
+export type CreateUserOutcome = 'created' | 'id-taken' | 'nickname-taken';
+
 /** One row of an author's subscriber index. */
 export interface Subscriber {
   readonly userId: string;
@@ -55,7 +64,27 @@ export interface Page<T> {
 export interface Store extends SiteSettingsSource {
   putSiteSettings(site: string, settings: SiteSettings): Promise<void>;
 
+  /** Writes the whole profile (seeding, tests); a change of one part goes through the setters below. */
   putUser(user: User): Promise<void>;
+  /** A new user (no IM address yet): refused, with nothing written, when the id or nickname is taken. */
+  createUser(user: Omit<User, 'im'>): Promise<CreateUserOutcome>;
+  /**
+   * Changes only these preferences, so a concurrent change of the address is kept; undefined
+   * when there is no such user.
+   */
+  setPreferences(site: string, userId: string, preferences: UserPreferences): Promise<User | undefined>;
+  /**
+   * Sets (or, with undefined, removes) only the IM address, so a concurrent change of the
+   * preferences is kept. A confirmed address is claimed first: StoreConflictError when another
+   * user holds it. With `onlyIfJid`, changes nothing unless the address is still that one.
+   * Undefined when there is no such user or the condition failed.
+   */
+  setIm(
+    site: string,
+    userId: string,
+    im: ImAddress | undefined,
+    onlyIfJid?: string,
+  ): Promise<User | undefined>;
   getUser(site: string, id: string): Promise<User | undefined>;
   /** The users that exist among `ids`, in no particular order. */
   getUsers(site: string, ids: readonly string[]): Promise<User[]>;

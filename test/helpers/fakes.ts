@@ -5,8 +5,10 @@ import { ALL_BUCKETS, type BucketRange, bucketLabel, imBucket } from '../../shar
 import {
   type Confirmation,
   type ConfirmationStore,
+  type CreateUserOutcome,
   type DirectMessage,
   type Group,
+  type ImAddress,
   type ImSubscriber,
   imDeliveryJid,
   type Page,
@@ -14,6 +16,7 @@ import {
   type Subscriber,
   type User,
   type UserActivity,
+  type UserPreferences,
 } from '../../shared/store/types.js';
 import type { QueueName } from '../../shared/topology.js';
 
@@ -47,6 +50,39 @@ export class MemoryStore implements Store, ConfirmationStore {
 
   async putUser(user: User): Promise<void> {
     this.users.set(`${user.site}/${user.id}`, user);
+  }
+  async createUser(user: Omit<User, 'im'>): Promise<CreateUserOutcome> {
+    if (this.users.has(`${user.site}/${user.id}`)) return 'id-taken';
+    if (await this.findUserByNickname(user.site, user.nickname)) return 'nickname-taken';
+    this.users.set(`${user.site}/${user.id}`, user);
+    return 'created';
+  }
+  async setPreferences(
+    site: string,
+    userId: string,
+    preferences: UserPreferences,
+  ): Promise<User | undefined> {
+    const user = this.users.get(`${site}/${userId}`);
+    if (!user) return undefined;
+    const defined = Object.fromEntries(
+      Object.entries(preferences).filter(([, value]) => value !== undefined),
+    );
+    const updated = { ...user, ...defined };
+    this.users.set(`${site}/${userId}`, updated);
+    return updated;
+  }
+  async setIm(
+    site: string,
+    userId: string,
+    im: ImAddress | undefined,
+    onlyIfJid?: string,
+  ): Promise<User | undefined> {
+    const user = this.users.get(`${site}/${userId}`);
+    if (!user || (onlyIfJid !== undefined && user.im?.jid !== onlyIfJid)) return undefined;
+    const { im: _previous, ...rest } = user;
+    const updated: User = im ? { ...rest, im } : rest;
+    this.users.set(`${site}/${userId}`, updated);
+    return updated;
   }
   async getUser(site: string, id: string): Promise<User | undefined> {
     return this.users.get(`${site}/${id}`);

@@ -257,4 +257,83 @@ describe('DynamoStore', () => {
     expect((await dynalite.store.findUserByJid('local', 'rex@example.org'))?.id).toBe('r2');
     expect((await dynalite.store.findUserByJid('local', 'rex@other.example'))?.id).toBe('r1');
   });
+
+  describe('changing one part of a user', () => {
+    const imSubscribers = async (author: string) =>
+      (await dynalite.store.listImSubscribers('local', author)).items.map((s) => `${s.userId}=${s.jid}`);
+
+    it('creates a user once: a second create with the id or the nickname changes nothing', async () => {
+      const { im: _none, ...nia } = user('cu1', 'nia');
+      expect(await dynalite.store.createUser(nia)).toBe('created');
+      expect(await dynalite.store.createUser({ ...nia, nickname: 'nia2' })).toBe('id-taken');
+      expect(await dynalite.store.createUser({ ...nia, id: 'cu2', nickname: 'NIA' })).toBe('nickname-taken');
+      expect(await dynalite.store.getUser('local', 'cu2')).toBeUndefined();
+      expect((await dynalite.store.findUserByNickname('local', 'nia'))?.id).toBe('cu1');
+      expect(await dynalite.store.findUserByNickname('local', 'nia2')).toBeUndefined();
+    });
+
+    it('keeps an address confirmed meanwhile when a stale reader turns notices off, and the index follows', async () => {
+      const { im: _none, ...oz } = user('cu3', 'oz');
+      await dynalite.store.createUser(oz);
+      await dynalite.store.follow('local', 'cu3', 'idol');
+      const stale = await dynalite.store.getUser('local', 'cu3'); // read by an `off` command
+      expect(
+        await dynalite.store.setIm('local', 'cu3', { jid: 'oz@example.org', confirmed: true }),
+      ).toMatchObject({
+        im: { jid: 'oz@example.org', confirmed: true },
+      });
+      expect(await imSubscribers('idol')).toEqual(['cu3=oz@example.org']);
+      expect(stale?.im).toBeUndefined();
+      expect(await dynalite.store.setPreferences('local', 'cu3', { notify: false })).toMatchObject({
+        notify: false,
+        im: { jid: 'oz@example.org', confirmed: true },
+      });
+      expect(await dynalite.store.getUser('local', 'cu3')).toMatchObject({
+        notify: false,
+        im: { jid: 'oz@example.org', confirmed: true },
+      });
+      expect(await imSubscribers('idol')).toEqual([]);
+      await dynalite.store.setPreferences('local', 'cu3', { notify: true, replies: true });
+      expect(await imSubscribers('idol')).toEqual(['cu3=oz@example.org']);
+      expect(await dynalite.store.setPreferences('local', 'nobody', { notify: true })).toBeUndefined();
+      expect(await dynalite.store.getUser('local', 'nobody')).toBeUndefined();
+    });
+
+    it('confirms only the address the code was for, and gives back the claim when the address changed', async () => {
+      const { im: _none, ...pam } = user('cu4', 'pam');
+      await dynalite.store.createUser(pam);
+      await dynalite.store.setIm('local', 'cu4', { jid: 'pam@new.example', confirmed: false });
+      // A code sent to pam@old.example arrives after pam changed address: nothing changes.
+      expect(
+        await dynalite.store.setIm(
+          'local',
+          'cu4',
+          { jid: 'pam@old.example', confirmed: true },
+          'pam@old.example',
+        ),
+      ).toBeUndefined();
+      expect((await dynalite.store.getUser('local', 'cu4'))?.im).toEqual({
+        jid: 'pam@new.example',
+        confirmed: false,
+      });
+      // ... and the address stays free for its real owner.
+      const { im: _also, ...quin } = user('cu5', 'quin');
+      await dynalite.store.createUser(quin);
+      expect(
+        await dynalite.store.setIm('local', 'cu5', { jid: 'pam@old.example', confirmed: true }),
+      ).toBeDefined();
+      expect((await dynalite.store.findUserByJid('local', 'pam@old.example'))?.id).toBe('cu5');
+      // Another user's confirmed address is refused; removing an address frees it.
+      await expect(
+        dynalite.store.setIm('local', 'cu4', { jid: 'pam@old.example', confirmed: true }),
+      ).rejects.toThrow(StoreConflictError);
+      expect(await dynalite.store.setIm('local', 'cu5', undefined)).not.toHaveProperty('im');
+      expect(await dynalite.store.findUserByJid('local', 'pam@old.example')).toBeUndefined();
+      expect(
+        await dynalite.store.setIm('local', 'cu4', { jid: 'pam@old.example', confirmed: true }),
+      ).toMatchObject({
+        im: { jid: 'pam@old.example', confirmed: true },
+      });
+    });
+  });
 });
