@@ -27,8 +27,6 @@ export function tooLongReply(limit: number, length: number): string {
  * StatusNet's `Notice::saveNew` checks (statusnet.md §2.4 step 6), as the reply to send, or
  * undefined when the text may be posted: the length limit, the duplicate limit and the
  * throttle. The duplicate record holds the frame id, so a redelivery is not its own duplicate.
- * The throttle counts in fixed windows of ten minutes (a burst across a window edge may
- * reach twice the count), which keeps it one conditional update.
  */
 export async function postingRefusal(
   user: User,
@@ -48,15 +46,27 @@ export async function postingRefusal(
   if (first !== deps.frameId)
     return `Not posted: you sent the same notice less than ${DUPLICATE_SECONDS} seconds ago.`;
 
-  const window = Math.floor(Date.parse(deps.receivedAt) / 1000 / THROTTLE_WINDOW_SECONDS);
-  const count = await deps.store.incrementCounter(
-    deps.site,
-    `posts:${user.id}:${window}`,
-    THROTTLE_WINDOW_SECONDS,
-  );
-  if (count > THROTTLE_COUNT)
+  if ((await recentPosts(user, deps)) > THROTTLE_COUNT)
     return `Not posted: too many notices (more than ${THROTTLE_COUNT} in ${THROTTLE_WINDOW_SECONDS / 60} minutes). Take a break and try again in a few minutes.`;
   return undefined;
+}
+
+/**
+ * StatusNet's throttle counted the notices of the last ten minutes. One counter per
+ * ten-minute window, plus the window before weighted by how much of it is still within ten
+ * minutes, approximates that sliding count with one update and one read: a burst across a
+ * window edge cannot reach twice the limit, as fixed windows would allow. Every attempt
+ * counts, so someone who keeps trying while throttled stays throttled.
+ */
+async function recentPosts(user: User, deps: CommandDeps): Promise<number> {
+  const position = Date.parse(deps.receivedAt) / 1000 / THROTTLE_WINDOW_SECONDS;
+  const window = Math.floor(position);
+  const [current, previous] = await Promise.all([
+    // Kept two windows, so it is still there to be weighted in the next one.
+    deps.store.incrementCounter(deps.site, `posts:${user.id}:${window}`, 2 * THROTTLE_WINDOW_SECONDS),
+    deps.store.readCounter(deps.site, `posts:${user.id}:${window - 1}`),
+  ]);
+  return current + previous * (1 - (position - window));
 }
 
 /**

@@ -634,6 +634,14 @@ export class DynamoStore implements Store, ConfirmationStore {
     }
   }
 
+  async readCounter(site: string, key: string): Promise<number> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: commandKeys.counter(site, key) }),
+    );
+    // DynamoDB's TTL deletes late (and the emulator not at all): an expired counter reads 0.
+    return Item && Number(Item.expiresAt) >= Math.floor(Date.now() / 1000) ? Number(Item.hits) : 0;
+  }
+
   /** Counts a newly stored notice for its author and moves their latest notice forward. */
   private async recordActivity(site: string, notice: Notice): Promise<void> {
     const key = commandKeys.activity(site, notice.author.id);

@@ -196,6 +196,8 @@ export interface Store {
    * `ttlSeconds` and then counts from zero again; callers put the time window in the key.
    */
   incrementCounter(site: string, key: string, ttlSeconds: number): Promise<number>;
+  /** The count of `key`; 0 when it was never counted or has expired. */
+  readCounter(site: string, key: string): Promise<number>;
 }
 
 // --- Address confirmation (issue 4) ---

@@ -332,6 +332,10 @@ export class MemoryStore implements Store, ConfirmationStore {
     this.counters.set(`${site}/${key}`, next);
     return next.hits;
   }
+  async readCounter(site: string, key: string): Promise<number> {
+    const existing = this.counters.get(`${site}/${key}`);
+    return existing && existing.expiresAt >= this.now() ? existing.hits : 0;
+  }
   private recordActivity(site: string, notice: Notice): void {
     const entry = this.activity.get(`${site}/${notice.author.id}`) ?? { notices: 0 };
     entry.notices += 1;

@@ -81,6 +81,10 @@ describe('DynamoStore for IM commands', () => {
     // a zero-second counter has expired by the next second
     expect(await dynalite.store.incrementCounter('local', 'gone', -1)).toBe(1);
     expect(await dynalite.store.incrementCounter('local', 'gone', -1)).toBe(1);
+    // reading: the live count, 0 for an expired or unknown counter
+    expect(await dynalite.store.readCounter('local', 'k')).toBe(3);
+    expect(await dynalite.store.readCounter('local', 'gone')).toBe(0);
+    expect(await dynalite.store.readCounter('local', 'never')).toBe(0);
   });
 
   it('turning notify off through putUser still works beside the new items', async () => {

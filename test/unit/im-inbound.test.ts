@@ -98,6 +98,33 @@ describe('im-inbound: posting', () => {
   });
 });
 
+describe('im-inbound: the throttle slides', () => {
+  it('counts the last ten minutes across a window edge, and lets posts through as the burst ages', async () => {
+    const { sender, deps } = await setup();
+    // 10:00:00 is a window edge: a full burst just before it ...
+    for (let i = 0; i < THROTTLE_COUNT; i++) {
+      const outcome = await handleInboundChat(
+        chat({ body: `late ${i}`, receivedAt: '2026-12-03T09:59:50.000Z' }),
+        deps,
+      );
+      expect(outcome.action).toBe('posted');
+    }
+    // ... still counts just after it (fixed windows would allow 20 more here),
+    const justAfter = await handleInboundChat(
+      chat({ body: 'too soon', receivedAt: '2026-12-03T10:00:10.000Z' }),
+      deps,
+    );
+    expect(justAfter.action).toBe('refused');
+    // ... and hardly at all nine minutes on.
+    const later = await handleInboundChat(
+      chat({ body: 'later', receivedAt: '2026-12-03T10:09:00.000Z' }),
+      deps,
+    );
+    expect(later.action).toBe('posted');
+    expect(notices(sender)).toHaveLength(THROTTLE_COUNT + 1);
+  });
+});
+
 describe('im-inbound: commands', () => {
   it('runs a command and replies on the priority lane to the bare JID, posting nothing', async () => {
     const { store, sender, deps } = await setup();
