@@ -14,3 +14,13 @@ export function textLength(text: string): number {
 export function hasVisibleText(text: string): boolean {
   return stripIllegalXmlChars(text).trim().length > 0;
 }
+
+/**
+ * Why `text` cannot be posted on a site with this text limit, or undefined when it can. The
+ * site API and the CLI refuse alike; chat posting answers with its own StatusNet wording.
+ */
+export function noticeTextProblem(text: string, textLimit: number): string | undefined {
+  if (!hasVisibleText(text)) return 'must contain visible text';
+  const length = textLength(text);
+  return length > textLimit ? `text is ${length} characters; the limit is ${textLimit}` : undefined;
+}

@@ -18,7 +18,7 @@ export interface ImInboundDeps {
   /** Confirmations too: a pending address is confirmed by chat. */
   readonly store: Store & ConfirmationStore;
   readonly sender: FrameSender;
-  readonly logger: Pick<Logger, 'info'>;
+  readonly logger: Pick<Logger, 'info' | 'warn'>;
   readonly settings: Pick<SiteSettingsCache, 'get'>;
   /** How long a claim on a stanza lasts: the handler's timeout (default 30 s). */
   readonly claimSeconds?: number;
@@ -109,8 +109,8 @@ async function respond(
     return { action: 'replied-unknown-sender', jid, replied };
   }
 
-  const sendChat = (to: string, body: string, kind: string) =>
-    sendSiteChat(deps, {
+  const sendChat = async (to: string, body: string, kind: string) => {
+    const sent = await sendSiteChat(deps, {
       site: frame.site,
       siteName: settings.name,
       to,
@@ -120,6 +120,11 @@ async function respond(
       at: now,
       ...(to === jid ? {} : { onBehalfOf: user.id }),
     });
+    // The person sees nothing; the operator should be able to tell why.
+    if (!sent)
+      deps.logger.warn('chat message held back by the per-address limit', { site: frame.site, to, kind });
+    return sent;
+  };
   const commandDeps: CommandDeps = {
     store: deps.store,
     sender: deps.sender,

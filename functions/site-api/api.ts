@@ -12,7 +12,7 @@ import {
 import { RefusedError } from '../../shared/confirmation/errors.js';
 import { describeError } from '../../shared/errors.js';
 import { makeFrame, Nickname } from '../../shared/frames.js';
-import { hasVisibleText, textLength } from '../../shared/notice-text.js';
+import { noticeTextProblem } from '../../shared/notice-text.js';
 import { StoreConflictError } from '../../shared/store/dynamo-store.js';
 import type { Store, User } from '../../shared/store/types.js';
 import { escapeXml } from '../../shared/xml.js';
@@ -50,7 +50,7 @@ const Id = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'letters, digits and . _ : - (1 to 128 characters)');
 const CreateBody = z.strictObject({ nickname: Nickname, id: Id.optional() });
 const NoticeBody = z.strictObject({
-  text: z.string().trim().min(1, 'must not be empty').refine(hasVisibleText, 'must contain visible text'),
+  text: z.string().trim().min(1, 'must not be empty'),
 });
 const ImBody = z.strictObject({ jid: z.string().min(1, 'must not be empty').max(3071) });
 const PreferencesBody = z
@@ -206,9 +206,8 @@ async function postNotice(
   const { text } = parseBody(request, NoticeBody);
   const author = await userNamed(deps, nickname, 'nickname');
   const { textLimit } = await deps.settings.get(deps.site);
-  const length = textLength(text);
-  if (length > textLimit)
-    throw new RefusedError(400, `text is ${length} characters; the limit is ${textLimit}`, 'text');
+  const problem = noticeTextProblem(text, textLimit);
+  if (problem) throw new RefusedError(400, problem, 'text');
   const id = await deps.store.nextNoticeId(deps.site);
   const now = deps.now?.() ?? new Date();
   const notice = {

@@ -287,10 +287,19 @@ describe('im-inbound: unknown senders and reply limits', () => {
     expect(notices(sender)).toHaveLength(0);
   });
 
-  it(`sends one JID at most ${REPLIES_PER_MINUTE} replies a minute`, async () => {
+  it(`sends one JID at most ${REPLIES_PER_MINUTE} replies a minute, and logs each one held back`, async () => {
     const { sender, deps } = await setup();
-    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++) await handleInboundChat(chat({ body: 'stats' }), deps);
+    const warnings: unknown[][] = [];
+    const logger = { ...silentLogger, warn: (...args: unknown[]) => warnings.push(args) };
+    for (let i = 0; i < REPLIES_PER_MINUTE + 3; i++)
+      await handleInboundChat(chat({ body: 'stats' }), { ...deps, logger });
     expect(priorityChats(sender)).toHaveLength(REPLIES_PER_MINUTE);
+    expect(warnings).toEqual(
+      Array.from({ length: 3 }, () => [
+        'chat message held back by the per-address limit',
+        { site: 'local', to: 'bob@example.org', kind: 'reply' },
+      ]),
+    );
   });
 
   it('takes another reply limit from its dependencies', async () => {
