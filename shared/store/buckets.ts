@@ -66,7 +66,9 @@ export function splitBuckets(range: BucketRange, parts: number): BucketRange[] {
  * chain instead of starting forks that would each read a handful of items.
  */
 export function rangesForRest(read: number, here: number, pageSize: number, parallelism: number): number {
-  if (here <= 0) return Math.max(1, parallelism); // a page inside the first bucket: huge, no estimate needed
+  // Still inside the first bucket: a full page there means a huge audience; a short read (a
+  // budget mostly spent on mentions) says nothing, and the next page estimates again.
+  if (here <= 0) return read >= pageSize ? Math.max(1, parallelism) : 1;
   const restEstimate = (read * (IM_BUCKETS - here)) / here;
   return Math.max(1, Math.min(parallelism, Math.ceil(restEstimate / pageSize)));
 }

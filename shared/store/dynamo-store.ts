@@ -86,14 +86,7 @@ export class DynamoStore implements Store, ConfirmationStore {
       `nickname ${user.nickname} belongs to another user`,
     );
     const jid = confirmedJid(user);
-    if (jid) {
-      await this.conditionalPut(
-        { ...keys.jid(user.site, jid), userId: user.id },
-        ownedOrFree,
-        owner,
-        `IM address ${jid} is confirmed by another user`,
-      );
-    }
+    if (jid) await this.claimJid(user.site, user.id, jid);
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
@@ -128,9 +121,11 @@ export class DynamoStore implements Store, ConfirmationStore {
         `nickname ${user.nickname} is taken`,
       );
     } catch (error) {
-      await this.db.send(
-        new DeleteCommand({ TableName: this.tableName, Key: keys.user(user.site, user.id) }),
-      );
+      // Undo, keeping the first error: a nickname write that timed out may still have landed.
+      await Promise.allSettled([
+        this.deleteOwned(keys.nickname(user.site, user.nickname), user.id),
+        this.db.send(new DeleteCommand({ TableName: this.tableName, Key: keys.user(user.site, user.id) })),
+      ]);
       if (error instanceof StoreConflictError) return 'nickname-taken';
       throw error;
     }
@@ -163,14 +158,7 @@ export class DynamoStore implements Store, ConfirmationStore {
     onlyIfJid?: string,
   ): Promise<User | undefined> {
     const jid = im?.confirmed ? im.jid : undefined;
-    if (jid) {
-      await this.conditionalPut(
-        { ...keys.jid(site, jid), userId },
-        'attribute_not_exists(pk) OR userId = :id',
-        { ':id': userId },
-        `IM address ${jid} is confirmed by another user`,
-      );
-    }
+    if (jid) await this.claimJid(site, userId, jid);
     const before = await this.updateUserItem(site, userId, {
       UpdateExpression: im ? 'SET #im = :im' : 'REMOVE #im',
       ConditionExpression:
@@ -184,6 +172,10 @@ export class DynamoStore implements Store, ConfirmationStore {
             },
           }
         : {}),
+    }).catch(async (error: unknown) => {
+      // The profile may not have changed: give back a claim made for it (best effort).
+      if (jid) await this.deleteOwnedUnlessHeld(site, userId, jid).catch(() => {});
+      throw error;
     });
     if (!before) {
       // Nothing changed: give back a claim made for it, unless the user held it already.
@@ -221,6 +213,39 @@ export class DynamoStore implements Store, ConfirmationStore {
       if (error instanceof ConditionalCheckFailedException) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Claims a confirmed address in the JID index for `userId`. A claim whose holder no longer
+   * has that address confirmed (left behind by a change that failed half-way) is taken over;
+   * a live one is a StoreConflictError.
+   */
+  private async claimJid(site: string, userId: string, jid: string): Promise<void> {
+    const conflict = `IM address ${jid} is confirmed by another user`;
+    const key = keys.jid(site, jid);
+    try {
+      await this.conditionalPut(
+        { ...key, userId },
+        'attribute_not_exists(pk) OR userId = :id',
+        { ':id': userId },
+        conflict,
+      );
+      return;
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    const holder = Item ? String(Item.userId) : undefined;
+    if (holder && confirmedJid(await this.getUser(site, holder, true)) === jid)
+      throw new StoreConflictError(conflict);
+    await this.conditionalPut(
+      { ...key, userId },
+      holder ? 'userId = :holder' : 'attribute_not_exists(pk)',
+      holder ? { ':holder': holder } : undefined,
+      conflict,
+    );
   }
 
   private async deleteOwnedUnlessHeld(site: string, userId: string, jid: string): Promise<void> {
@@ -775,23 +800,34 @@ export class DynamoStore implements Store, ConfirmationStore {
    * one Query of their subscriptions and BatchWrites, a page at a time, in proportion to
    * how many people they follow (not to anyone's audience).
    */
+  /**
+   * Rewrites the user's rows of the IM subscriber index for the address they get copies at
+   * now. Another change of the profile may have read it before this one and written its rows
+   * after, so the profile is read again afterwards and the rows rewritten until they agree.
+   */
   private async syncImSubscriptions(site: string, userId: string): Promise<void> {
-    const jid = imDeliveryJid(await this.getUser(site, userId, true));
-    let cursor: string | undefined;
-    do {
-      const page = await this.queryPrefix(keys.user(site, userId).pk, SUBSCRIPTION_PREFIX, cursor, 1000, [
-        'authorId',
-        'im',
-      ]);
-      const writes = page.items.map((item) => {
-        const key = keys.imSubscriber(site, String(item.authorId), userId);
-        return jid && item.im !== false
-          ? { PutRequest: { Item: { ...key, userId, jid } } }
-          : { DeleteRequest: { Key: key } };
-      });
-      await this.batchWrite(writes);
-      cursor = page.next;
-    } while (cursor);
+    let jid = imDeliveryJid(await this.getUser(site, userId, true));
+    for (let round = 0; round < MAX_SYNC_ROUNDS; round++) {
+      let cursor: string | undefined;
+      do {
+        const page = await this.queryPrefix(keys.user(site, userId).pk, SUBSCRIPTION_PREFIX, cursor, 1000, [
+          'authorId',
+          'im',
+        ]);
+        const writes = page.items.map((item) => {
+          const key = keys.imSubscriber(site, String(item.authorId), userId);
+          return jid && item.im !== false
+            ? { PutRequest: { Item: { ...key, userId, jid } } }
+            : { DeleteRequest: { Key: key } };
+        });
+        await this.batchWrite(writes);
+        cursor = page.next;
+      } while (cursor);
+      const now = imDeliveryJid(await this.getUser(site, userId, true));
+      if (now === jid) return;
+      jid = now;
+    }
+    throw new TransientError(`the IM address of user ${userId} keeps changing; retry`);
   }
 
   /** Deletes an index item if it still points at `userId`. */

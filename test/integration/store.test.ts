@@ -299,6 +299,28 @@ describe('DynamoStore', () => {
       expect(await dynalite.store.getUser('local', 'nobody')).toBeUndefined();
     });
 
+    it('takes over a claim on an address its holder no longer has confirmed', async () => {
+      // What a change that failed half-way leaves: the index points at a user without the address.
+      const { im: _none, ...sam } = user('cu6', 'sam');
+      await dynalite.store.createUser(sam);
+      await dynalite.db.send(
+        new PutCommand({
+          TableName: 'store-test',
+          Item: { ...keys.jid('local', 'left@example.org'), userId: 'cu6' },
+        }),
+      );
+      const { im: _also, ...tia } = user('cu7', 'tia');
+      await dynalite.store.createUser(tia);
+      expect(
+        await dynalite.store.setIm('local', 'cu7', { jid: 'left@example.org', confirmed: true }),
+      ).toBeDefined();
+      expect((await dynalite.store.findUserByJid('local', 'left@example.org'))?.id).toBe('cu7');
+      // A live claim still holds.
+      await expect(
+        dynalite.store.setIm('local', 'cu6', { jid: 'left@example.org', confirmed: true }),
+      ).rejects.toThrow(StoreConflictError);
+    });
+
     it('confirms only the address the code was for, and gives back the claim when the address changed', async () => {
       const { im: _none, ...pam } = user('cu4', 'pam');
       await dynalite.store.createUser(pam);

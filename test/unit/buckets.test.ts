@@ -64,6 +64,7 @@ describe('IM subscriber buckets', () => {
     expect(rangesForRest(1000, 2, 1000, 8)).toBe(8);
     expect(rangesForRest(1000, 2, 1000, 1)).toBe(1);
     expect(rangesForRest(1000, 0, 1000, 8)).toBe(8);
+    expect(rangesForRest(1, 0, 1000, 8)).toBe(1);
     expect(rangesForRest(1000, 255, 1000, 8)).toBe(1);
   });
 });
