@@ -49,6 +49,8 @@ export interface DrainSettings {
   readonly visibilityMarginMs: number;
   /** Bound on one SQS delete or inbound send. */
   readonly sqsRequestTimeoutMs: number;
+  /** Longest an acknowledged message waits for others to share its DeleteMessageBatch. */
+  readonly deleteLingerMs: number;
   /** Backoff after a failed receive. */
   readonly receiveRetry: BackoffPolicy;
   /** How many acknowledged stanza ids are remembered to suppress repeats (0 turns it off). */
@@ -62,6 +64,7 @@ export const DEFAULT_DRAIN: DrainSettings = {
   ackTimeoutMs: 10_000,
   visibilityMarginMs: 5_000,
   sqsRequestTimeoutMs: 10_000,
+  deleteLingerMs: 50,
   receiveRetry: { initialMs: 500, maxMs: 30_000, factor: 2 },
   // About 100 bytes per id: 10 MB at most.
   ackedMemory: 100_000,

@@ -3,6 +3,7 @@ import { describeError } from '../shared/errors.js';
 import { AckedStanzas, ackedKey } from './acked-stanzas.js';
 import { backoffDelay } from './backoff.js';
 import type { DrainSettings } from './config.js';
+import { DeleteBatcher, type DeleteResult } from './delete-batcher.js';
 import type { XmppLink } from './link.js';
 import type { Logger } from './log.js';
 import type { Lane, OutputQueues, QueueMessage } from './output-queues.js';
@@ -18,8 +19,8 @@ import { type Gate, sleep, WorkCounter, withTimeout } from './timing.js';
  * bulk message already written.
  *
  * Acknowledgement: a message is deleted only after the server acknowledged every stanza
- * in it (XEP-0198); the messages of one receive are deleted together, in one
- * DeleteMessageBatch, once each has been written and acknowledged or given up on. A failed, timed-out or unwritten message is left alone: it becomes
+ * in it (XEP-0198); acknowledged messages are deleted in batches, each waiting at most
+ * `deleteLingerMs` for others to join it (delete-batcher.ts). A failed, timed-out or unwritten message is left alone: it becomes
  * visible again and is retried. An invalid message is never written and never deleted:
  * after five receives SQS moves it to the dead-letter queue. Messages are independent, so
  * one bad message never holds back the others of its batch.
@@ -52,11 +53,8 @@ export interface DrainDeps {
   readonly now?: () => number;
 }
 
-/** What became of one received message: deletable once its stanzas are all acknowledged. */
-type Confirmed = { readonly message: QueueMessage; readonly deletable: false } | Deletable;
-interface Deletable {
-  readonly message: QueueMessage;
-  readonly deletable: true;
+/** What the log says of a deleted message. */
+interface DeleteTag {
   readonly frameId: string;
   /** Stanzas written for it (0 when all were repeats). */
   readonly written: number;
@@ -81,6 +79,7 @@ export class OutputDrain {
   #loops: Promise<void>[] = [];
   readonly #now: () => number;
   readonly #acked: AckedStanzas;
+  readonly #deletes: Record<Lane, DeleteBatcher<DeleteTag>>;
 
   constructor(
     private readonly deps: DrainDeps,
@@ -88,6 +87,14 @@ export class OutputDrain {
   ) {
     this.#now = deps.now ?? Date.now;
     this.#acked = new AckedStanzas(settings.ackedMemory);
+    const deleter = (lane: Lane) =>
+      new DeleteBatcher<DeleteTag>(
+        lane,
+        deps.queues,
+        { lingerMs: settings.deleteLingerMs, requestTimeoutMs: settings.sqsRequestTimeoutMs },
+        (message, tag, result) => this.#onDeleted(lane, message, tag, result),
+      );
+    this.#deletes = { priority: deleter('priority'), bulk: deleter('bulk') };
   }
 
   get running(): boolean {
@@ -143,27 +150,26 @@ export class OutputDrain {
       if (messages.length === 0) continue;
       const receivedAt = this.#now();
       this.stats[lane].received += messages.length;
-      let confirmed: Confirmed[];
       if (lane === 'priority') {
         this.priorityInHand.add(messages.length);
-        confirmed = await Promise.all(
+        await Promise.all(
           messages.map((message) =>
             this.#deliver(lane, message, receivedAt).finally(() => this.priorityInHand.done()),
           ),
         );
       } else {
-        confirmed = [];
-        for (const message of messages) confirmed.push(await this.#deliver(lane, message, receivedAt));
+        for (const message of messages) await this.#deliver(lane, message, receivedAt);
       }
-      await this.#settle(lane, confirmed);
     }
+    // Stopping: what was acknowledged is deleted now, not left for SQS to hand out again.
+    await this.#deletes[lane].drain();
   }
 
   /**
-   * Checks, writes and confirms one message; says whether it may be deleted (every stanza
-   * acknowledged, or nothing left to write). Never throws.
+   * Checks, writes and confirms one message, and hands it to the lane's deleter once every
+   * stanza is acknowledged (or none was left to write). Never throws.
    */
-  async #deliver(lane: Lane, message: QueueMessage, receivedAt: number): Promise<Confirmed> {
+  async #deliver(lane: Lane, message: QueueMessage, receivedAt: number): Promise<void> {
     const { logger } = this.deps;
     const stats = this.stats[lane];
     const checked = checkStanzaFrame(message.body);
@@ -175,7 +181,7 @@ export class OutputDrain {
         receiveCount: message.receiveCount,
         reason: checked.reason,
       });
-      return { message, deletable: false };
+      return;
     }
     const { site } = checked.frame;
     const keyOf = (element: Element) => ackedKey(site, element.attrs.to ?? '', element.attrs.id ?? '');
@@ -192,7 +198,10 @@ export class OutputDrain {
       });
     }
     const frameId = checked.frame.id;
-    if (fresh.length === 0) return { message, deletable: true, frameId, written: 0 };
+    if (fresh.length === 0) {
+      this.#deletes[lane].add(message, { frameId, written: 0 });
+      return;
+    }
     const expiresAt = receivedAt + this.settings.visibilitySeconds * 1000 - this.settings.visibilityMarginMs;
     if (!(await this.#readyToWrite(lane, expiresAt))) {
       if (!this.#stopping.signal.aborted) {
@@ -203,7 +212,7 @@ export class OutputDrain {
           frameId,
         });
       }
-      return { message, deletable: false };
+      return;
     }
     const ackTimeoutMs = Math.max(1, Math.min(this.settings.ackTimeoutMs, expiresAt - this.#now()));
     try {
@@ -216,42 +225,28 @@ export class OutputDrain {
         frameId,
         error: describeError(error),
       });
-      return { message, deletable: false };
+      return;
     }
     for (const element of fresh) this.#acked.add(keyOf(element));
-    return { message, deletable: true, frameId, written: fresh.length };
+    this.#deletes[lane].add(message, { frameId, written: fresh.length });
   }
 
-  /**
-   * Deletes the confirmed messages of one received batch in one request (SQS allows 10 per
-   * call, the size of a receive); never throws.
-   */
-  async #settle(lane: Lane, confirmed: readonly Confirmed[]): Promise<void> {
-    const deletable = confirmed.filter((c): c is Deletable => c.deletable);
-    if (deletable.length === 0) return;
+  /** Counts and logs what became of one acknowledged message's delete. */
+  #onDeleted(lane: Lane, message: QueueMessage, { frameId, written }: DeleteTag, result: DeleteResult): void {
     const stats = this.stats[lane];
-    const notDeleted = await this.deps.queues.delete(
-      lane,
-      deletable.map((c) => c.message),
-      this.settings.sqsRequestTimeoutMs,
-    );
-    const failed = new Map(notDeleted.map((n) => [n.message.messageId, n.reason]));
-    for (const { message, frameId, written } of deletable) {
-      const reason = failed.get(message.messageId);
-      if (reason === undefined) {
-        stats.delivered++;
-        this.deps.logger.debug('message delivered', { lane, messageId: message.messageId, frameId, written });
-      } else {
-        // The stanzas went out and are remembered: when the message comes back they are not sent again.
-        stats.deleteErrors++;
-        this.deps.logger.error('delivered but not deleted; it will be received again', {
-          lane,
-          messageId: message.messageId,
-          frameId,
-          error: reason,
-        });
-      }
+    if (result.deleted) {
+      stats.delivered++;
+      this.deps.logger.debug('message delivered', { lane, messageId: message.messageId, frameId, written });
+      return;
     }
+    // The stanzas went out and are remembered: when the message comes back they are not sent again.
+    stats.deleteErrors++;
+    this.deps.logger.error('delivered but not deleted; it will be received again', {
+      lane,
+      messageId: message.messageId,
+      frameId,
+      error: result.reason,
+    });
   }
 
   /**

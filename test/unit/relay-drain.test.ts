@@ -9,12 +9,18 @@ const settings: DrainSettings = { ...DEFAULT_DRAIN, ackTimeoutMs: 2_000 };
 const until = (predicate: () => boolean) =>
   vi.waitFor(() => expect(predicate()).toBe(true), { timeout: 2_000 });
 
-function setup(options: { online?: boolean } = {}) {
+function setup(options: { online?: boolean; deleteLingerMs?: number } = {}) {
   const link = new FakeLink();
   link.state = options.online === false ? 'down' : 'online';
   const queues = new FakeQueues();
   const online = new Gate(options.online !== false);
-  const drain = new OutputDrain({ queues, link, online, logger: silentLogger }, settings);
+  const drain = new OutputDrain(
+    { queues, link, online, logger: silentLogger },
+    {
+      ...settings,
+      ...(options.deleteLingerMs === undefined ? {} : { deleteLingerMs: options.deleteLingerMs }),
+    },
+  );
   running.push({ drain, link });
   return { link, queues, online, drain };
 }
@@ -48,8 +54,8 @@ describe('OutputDrain', () => {
     expect(drain.stats.bulk).toMatchObject({ received: 1, delivered: 1 });
   });
 
-  it('deletes the confirmed messages of one receive in one request, and keeps the unconfirmed one', async () => {
-    const { link, queues, drain } = setup();
+  it('deletes messages acknowledged close together in one request, and keeps the unconfirmed one', async () => {
+    const { link, queues, drain } = setup({ deleteLingerMs: 60_000 });
     const ids = [1, 2, 3, 4].map((i) =>
       queues.put('bulk', stanzasBody(`f${i}`, [{ id: `s${i}`, body: 'x' }])),
     );
@@ -59,10 +65,25 @@ describe('OutputDrain', () => {
       if (written === 3) link.writes[2]?.fail();
       else link.writes[written - 1]?.ack();
     }
-    await until(() => queues.deleted.length === 3);
+    await until(() => drain.stats.bulk.notConfirmed === 1);
+    // Three are waiting for the linger; stopping sends them at once, in one request.
+    expect(queues.deleted).toHaveLength(0);
+    expect(await drain.stop(1_000)).toBe(true);
     expect(queues.deleteRequests).toBe(1);
     expect(queues.deleted.map((d) => d.messageId)).toEqual([ids[0], ids[1], ids[3]]);
     expect(drain.stats.bulk).toMatchObject({ delivered: 3, notConfirmed: 1, deleteErrors: 0 });
+  });
+
+  it('deletes an acknowledged message within the linger while the next one still waits for its acks', async () => {
+    const { link, queues, drain } = setup({ deleteLingerMs: 20 });
+    const first = queues.put('bulk', stanzasBody('f1', [{ id: 'a', body: 'one' }]));
+    queues.put('bulk', stanzasBody('f2', [{ id: 'b', body: 'two' }]));
+    drain.start();
+    await until(() => link.writes.length === 1);
+    link.writes[0]?.ack();
+    await until(() => link.writes.length === 2);
+    await until(() => queues.isDeleted(first));
+    expect(link.writes[1]?.settled).toBe(false);
   });
 
   it('keeps a message whose stanzas failed (visibility expires, SQS redelivers)', async () => {
