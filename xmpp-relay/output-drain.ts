@@ -20,8 +20,8 @@ import { type Gate, sleep, WorkCounter, withTimeout } from './timing.js';
  *
  * Acknowledgement: a message is deleted only after the server acknowledged every stanza
  * in it (XEP-0198); acknowledged messages are deleted in batches, each waiting at most
- * `deleteLingerMs` for others to join it (delete-batcher.ts). A failed, timed-out or unwritten message is left alone: it becomes
- * visible again and is retried. An invalid message is never written and never deleted:
+ * `deleteLingerMs` for others to join it (delete-batcher.ts). A failed, timed-out or
+ * unwritten message is left alone: it becomes visible again and is retried. An invalid message is never written and never deleted:
  * after five receives SQS moves it to the dead-letter queue. Messages are independent, so
  * one bad message never holds back the others of its batch.
  *
