@@ -1,7 +1,7 @@
 import { PermanentError } from './errors.js';
 import type { OutboundStanza } from './frames.js';
 import { bareJid } from './jid.js';
-import { stanzaId } from './stanza.js';
+import { stanzaId, subscriptionPresence } from './stanza.js';
 import { escapeXml } from './xml.js';
 
 /**
@@ -44,7 +44,7 @@ export function rosterRemovalStanzas(site: string, address: string, removalId: s
 
 /** RFC 6121 §3.1.1: ask to see the contact's presence, so their server lets our messages in. */
 export function subscribeRequest(jid: string, id: string): OutboundStanza {
-  return presence('subscribe', jid, id);
+  return subscriptionPresence(jid, id, 'subscribe');
 }
 
 /**
@@ -53,8 +53,8 @@ export function subscribeRequest(jid: string, id: string): OutboundStanza {
  */
 export function unsubscribeBothWays(jid: string, idPrefix: string): OutboundStanza[] {
   return [
-    presence('unsubscribed', jid, `${idPrefix}-unsubscribed`),
-    presence('unsubscribe', jid, `${idPrefix}-unsubscribe`),
+    subscriptionPresence(jid, `${idPrefix}-unsubscribed`, 'unsubscribed'),
+    subscriptionPresence(jid, `${idPrefix}-unsubscribe`, 'unsubscribe'),
   ];
 }
 
@@ -68,8 +68,4 @@ export function rosterRemove(jid: string, id: string): OutboundStanza {
     to: jid,
     xml: `<iq type="set" id="${escapeXml(id)}"><query xmlns="${ROSTER_NS}"><item jid="${escapeXml(jid)}" subscription="remove"/></query></iq>`,
   };
-}
-
-function presence(type: string, to: string, id: string): OutboundStanza {
-  return { id, to, xml: `<presence type="${type}" to="${escapeXml(to)}" id="${escapeXml(id)}"/>` };
 }

@@ -31,14 +31,6 @@ export function chatMessage(to: string, id: string, body: string): OutboundStanz
   };
 }
 
-/**
- * A body-only notice message.
- * @deprecated use renderNoticeStanza (shared/render/notice-stanza.ts): XHTML-IM, Atom and the size cap.
- */
-export function renderNoticeMessage(site: string, notice: Notice, recipientJid: string): OutboundStanza {
-  return chatMessage(recipientJid, stanzaId(`${site}.notice`, notice.id, recipientJid), noticeBody(notice));
-}
-
 /** The presence types that manage subscriptions (RFC 6121 §3). */
 export type SubscriptionType = 'subscribe' | 'subscribed' | 'unsubscribe' | 'unsubscribed';
 

@@ -4,7 +4,6 @@ import { deadlineSignal } from './timing.js';
 
 /** The two output lanes: `priority` (replies, confirmations) is always drained first. */
 export type Lane = 'priority' | 'bulk';
-export const LANES: readonly Lane[] = ['priority', 'bulk'];
 
 export interface QueueMessage {
   readonly messageId: string;

@@ -77,12 +77,8 @@ export class DynamoStore implements Store, ConfirmationStore {
 
   async putUser(user: User): Promise<void> {
     const before = await this.getUser(user.site, user.id, true);
-    const owner = { ':id': user.id };
-    const ownedOrFree = 'attribute_not_exists(pk) OR userId = :id';
-    await this.conditionalPut(
+    await this.claim(
       { ...keys.nickname(user.site, user.nickname), userId: user.id },
-      ownedOrFree,
-      owner,
       `nickname ${user.nickname} belongs to another user`,
     );
     const jid = confirmedJid(user);
@@ -96,9 +92,7 @@ export class DynamoStore implements Store, ConfirmationStore {
     // Free what the user no longer holds, so another user may take it.
     if (before && before.nickname.toLowerCase() !== user.nickname.toLowerCase())
       await this.deleteOwned(keys.nickname(user.site, before.nickname), user.id);
-    const previousJid = confirmedJid(before);
-    if (previousJid && previousJid !== jid) await this.deleteOwned(keys.jid(user.site, previousJid), user.id);
-    if (imDeliveryJid(before) !== imDeliveryJid(user)) await this.syncImSubscriptions(user.site, user.id);
+    await this.followImChange(user.site, user.id, before, user);
   }
 
   async createUser(user: Omit<User, 'im'>): Promise<CreateUserOutcome> {
@@ -114,10 +108,8 @@ export class DynamoStore implements Store, ConfirmationStore {
       throw error;
     }
     try {
-      await this.conditionalPut(
+      await this.claim(
         { ...keys.nickname(user.site, user.nickname), userId: user.id },
-        'attribute_not_exists(pk) OR userId = :id',
-        { ':id': user.id },
         `nickname ${user.nickname} is taken`,
       );
     } catch (error) {
@@ -147,7 +139,7 @@ export class DynamoStore implements Store, ConfirmationStore {
     });
     if (!before) return undefined;
     const after: User = { ...before, ...preferences };
-    if (imDeliveryJid(before) !== imDeliveryJid(after)) await this.syncImSubscriptions(site, userId);
+    await this.followImChange(site, userId, before, after);
     return after;
   }
 
@@ -184,9 +176,7 @@ export class DynamoStore implements Store, ConfirmationStore {
     }
     const { im: _previous, ...rest } = before;
     const after: User = im ? { ...rest, im } : rest;
-    const previousJid = confirmedJid(before);
-    if (previousJid && previousJid !== jid) await this.deleteOwned(keys.jid(site, previousJid), userId);
-    if (imDeliveryJid(before) !== imDeliveryJid(after)) await this.syncImSubscriptions(site, userId);
+    await this.followImChange(site, userId, before, after);
     return after;
   }
 
@@ -224,12 +214,7 @@ export class DynamoStore implements Store, ConfirmationStore {
     const conflict = `IM address ${jid} is confirmed by another user`;
     const key = keys.jid(site, jid);
     try {
-      await this.conditionalPut(
-        { ...key, userId },
-        'attribute_not_exists(pk) OR userId = :id',
-        { ':id': userId },
-        conflict,
-      );
+      await this.claim({ ...key, userId }, conflict);
       return;
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
@@ -244,6 +229,27 @@ export class DynamoStore implements Store, ConfirmationStore {
       { ...key, userId },
       holder ? 'userId = :holder' : 'attribute_not_exists(pk)',
       holder ? { ':holder': holder } : undefined,
+      conflict,
+    );
+  }
+
+  /**
+   * After a profile change: frees the confirmed address the user no longer holds, so another
+   * user may take it, and brings the IM subscriber index in step when the delivery address changed.
+   */
+  private async followImChange(site: string, userId: string, before: User | undefined, after: User) {
+    const previousJid = confirmedJid(before);
+    if (previousJid && previousJid !== confirmedJid(after))
+      await this.deleteOwned(keys.jid(site, previousJid), userId);
+    if (imDeliveryJid(before) !== imDeliveryJid(after)) await this.syncImSubscriptions(site, userId);
+  }
+
+  /** Puts an index item owned by `item.userId`, unless another user's is there (StoreConflictError). */
+  private claim(item: Key & { readonly userId: string }, conflict: string): Promise<void> {
+    return this.conditionalPut(
+      item,
+      'attribute_not_exists(pk) OR userId = :id',
+      { ':id': item.userId },
       conflict,
     );
   }
@@ -731,10 +737,8 @@ export class DynamoStore implements Store, ConfirmationStore {
   async putConfirmation(confirmation: Confirmation): Promise<void> {
     const { site, userId, code } = confirmation;
     const before = await this.get(keys.pendingConfirmation(site, userId), true);
-    await this.conditionalPut(
+    await this.claim(
       { ...keys.confirmationCode(site, code), ...confirmation },
-      'attribute_not_exists(pk) OR userId = :id',
-      { ':id': userId },
       `confirmation code ${code} is in use`,
     );
     await this.db.send(
